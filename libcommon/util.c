@@ -125,6 +125,7 @@ buf_reserve(struct buf *b, size_t n)
 		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
 	b->data = xrealloc(b->data, cap);
 	b->cap = cap;
+	b->data[b->len] = '\0';
 }
 
 void
@@ -199,7 +200,7 @@ char *
 buf_cstr(struct buf *b)
 {
 	if (b->data == NULL)
-		buf_reserve(b, 0), b->data[0] = '\0';
+		buf_reserve(b, 0);
 	return b->data;
 }
 

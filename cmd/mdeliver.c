@@ -1,0 +1,335 @@
+/*
+ * mdeliver: the local delivery agent.  One message on standard input goes
+ * whole and durably into every named mailbox and every -d user's mailbox,
+ * or the exit status tells the MTA to retry; -L speaks LMTP instead.
+ */
+#include "config.h"
+
+#include <sys/types.h>
+
+#include <errno.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "deliver.h"
+#include "lmtp.h"
+#include "lock.h"
+#include "mailbox.h"
+#include "util.h"
+
+static struct dopts opts;
+static int vflag;
+
+static MK_NORETURN void
+usage(void)
+{
+	fprintf(stderr, "usage: mdeliver [-cLv] [-d user] [-F fmt] "
+	    "[-f sender] [-l locks] [-t secs] [mailbox ...]\n");
+	exit(EX_USAGE);
+}
+
+/*
+ * A recipient into destinations: the local part of an address names a
+ * user; "user+ext" falls back to "user".  Aliases and .forward expand
+ * here.  Returns 0, or a sysexits status with res filled.
+ */
+static int
+resolve(const char *local, const char *rcpt, struct destlist *out,
+    struct dresult *res)
+{
+	char *base, *plus;
+	int r;
+
+	r = deliver_resolve_user(local, rcpt, out, res);
+	if (r == EX_NOUSER && (plus = strchr(local, '+')) != NULL &&
+	    plus != local) {
+		base = xstrndup(local, (size_t)(plus - local));
+		r = deliver_resolve_user(base, rcpt, out, res);
+		free(base);
+	}
+	return r;
+}
+
+/* The local part of an address "local@domain", quotes removed. */
+static char *
+local_part(const char *addr)
+{
+	struct buf b = BUF_INIT;
+	const char *p, *at = NULL;
+	int q = 0;
+
+	for (p = addr; *p; p++) {
+		if (*p == '\\' && q && p[1])
+			p++;
+		else if (*p == '"')
+			q = !q;
+		else if (*p == '@' && !q)
+			at = p;
+	}
+	if (at == NULL)
+		at = p;
+	for (p = addr, q = 0; p < at; p++) {
+		if (*p == '"')
+			q = !q;
+		else if (*p == '\\' && q && p + 1 < at)
+			buf_addc(&b, *++p);
+		else
+			buf_addc(&b, *p);
+	}
+	return buf_release(&b);
+}
+
+/* Log one delivery: syslog always, standard error with -v or failure. */
+static void
+report(const struct dest *d)
+{
+	const struct dresult *r = &d->res;
+
+	if (r->status == 0) {
+		mk_info("delivered to %s%s%s: %s (%s, %lld bytes)",
+		    d->rcpt ? "<" : "", d->rcpt ? d->rcpt : "",
+		    d->rcpt ? ">" : "", d->path, r->where ? r->where : "?",
+		    (long long)r->size);
+		if (vflag)
+			fprintf(stderr, "mdeliver: %s: %s (%s, %lld bytes)\n",
+			    d->rcpt ? d->rcpt : "-", d->path,
+			    r->where ? r->where : "?", (long long)r->size);
+	} else
+		mk_warnx("%s%s%s", d->rcpt ? d->rcpt : "",
+		    d->rcpt ? ": " : "", r->why ? r->why : "delivery failed");
+}
+
+/* Deliver to every destination of a list; the worst status. */
+static int
+deliver_all(struct dctx *c, const struct spool *sp, struct destlist *l,
+    size_t *first_bad)
+{
+	size_t i;
+	int st = 0;
+
+	*first_bad = (size_t)-1;
+	for (i = 0; i < l->n; i++) {
+		deliver_dest(c, sp, &l->v[i]);
+		report(&l->v[i]);
+		if (l->v[i].res.status != 0 && (*first_bad == (size_t)-1 ||
+		    deliver_worse(l->v[*first_bad].res.status,
+		    l->v[i].res.status) != l->v[*first_bad].res.status))
+			*first_bad = i;
+		st = deliver_worse(st, l->v[i].res.status);
+	}
+	return st;
+}
+
+/* ------------------------------------------------------------ LMTP */
+
+static int
+lmtp_rcpt(void *ctx, const char *addr, void **data, struct buf *reply)
+{
+	struct destlist *l = xcalloc(1, sizeof(*l));
+	struct dresult res = { -1, 0, NULL, NULL, 0 };
+	char *local = local_part(addr);
+	int r;
+
+	(void)ctx;
+	r = resolve(local, addr, l, &res);
+	free(local);
+	if (r != 0) {
+		if (r != EX_NOUSER)
+			mk_warnx("%s", res.why);
+		deliver_reply(reply, &res, addr);
+		dresult_free(&res);
+		destlist_free(l);
+		free(l);
+		return -1;
+	}
+	*data = l;
+	return 0;
+}
+
+static void
+lmtp_deliver(void *ctx, const struct spool *sp, const char *sender,
+    struct lmtp_rcpt *r, size_t n, struct buf *replies)
+{
+	struct dresult loop = { EX_DATAERR, ELOOP, NULL, NULL, 0 };
+	struct dresult ok = { 0, 0, NULL, NULL, 0 };
+	struct destlist *l;
+	struct dctx c;
+	size_t i, bad;
+
+	(void)ctx;
+	opts.sender = sender;
+	dctx_init(&c, &opts);
+	for (i = 0; i < n; i++) {
+		l = r[i].data;
+		if (spool_delivered_to(sp, r[i].addr)) {
+			mk_warnx("%s: mail forwarding loop", r[i].addr);
+			deliver_reply(&replies[i], &loop, r[i].addr);
+			continue;
+		}
+		if (deliver_all(&c, sp, l, &bad) == 0 || bad == (size_t)-1)
+			deliver_reply(&replies[i], &ok, r[i].addr);
+		else
+			deliver_reply(&replies[i], &l->v[bad].res, r[i].addr);
+	}
+	dctx_free(&c);
+}
+
+static void
+lmtp_drop(void *ctx, void *data)
+{
+	(void)ctx;
+	if (data) {
+		destlist_free(data);
+		free(data);
+	}
+}
+
+static const struct lmtp_handler handler = {
+	lmtp_rcpt, lmtp_deliver, lmtp_drop
+};
+
+/* ------------------------------------------------------------ main */
+
+/* The envelope sender when -f is not given. */
+static char *
+default_sender(const struct spool *sp)
+{
+	struct passwd *pw;
+	const char *s;
+
+	if (sp->from_)
+		return xstrdup(sp->from_);
+	if ((s = getenv("SENDER")) != NULL)
+		return xstrdup(s);
+	if ((pw = getpwuid(getuid())) != NULL)
+		return xstrdup(pw->pw_name);
+	return xasprintf("#%lu", (unsigned long)getuid());
+}
+
+/* "<a@b>" and "a@b" are the same sender; "<>" is the null sender. */
+static char *
+strip_brackets(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n >= 2 && s[0] == '<' && s[n - 1] == '>')
+		return xstrndup(s + 1, n - 2);
+	return xstrdup(s);
+}
+
+static int
+deliver_stdin(char **users, size_t nusers, char **boxes, int nboxes,
+    const char *fsender)
+{
+	struct destlist l = DESTLIST_INIT;
+	struct dresult res = { -1, 0, NULL, NULL, 0 };
+	struct spool sp;
+	struct dctx c;
+	char *sender;
+	size_t i, bad;
+	int st = 0, r;
+
+	spool_init(&sp);
+	if (spool_read_fd(&sp, STDIN_FILENO) < 0) {
+		mk_warn("reading the message");
+		spool_free(&sp);
+		return EX_TEMPFAIL;
+	}
+	sender = fsender ? strip_brackets(fsender) : default_sender(&sp);
+	opts.sender = sender;
+	/* A loop for any recipient: refused, nothing delivered. */
+	for (i = 0; i < nusers; i++)
+		if (spool_delivered_to(&sp, users[i])) {
+			mk_warnx("%s: mail forwarding loop: refused", users[i]);
+			st = EX_DATAERR;
+		}
+	for (i = 0; st == 0 && i < nusers; i++) {
+		if ((r = resolve(users[i], users[i], &l, &res)) != 0) {
+			mk_warnx("%s", res.why);
+			st = deliver_worse(st, r);
+		}
+	}
+	for (i = 0; st != EX_DATAERR && i < (size_t)nboxes; i++)
+		destlist_add(&l, DEST_MAILBOX, boxes[i]);
+	if (st != EX_DATAERR) {
+		dctx_init(&c, &opts);
+		st = deliver_worse(st, deliver_all(&c, &sp, &l, &bad));
+		dctx_free(&c);
+	}
+	dresult_free(&res);
+	destlist_free(&l);
+	spool_free(&sp);
+	free(sender);
+	return st;
+}
+
+int
+main(int argc, char *argv[])
+{
+	char **users = NULL, *fsender = NULL;
+	const char *errstr;
+	size_t nusers = 0;
+	int ch, lflag = 0;
+
+	opts.lockkinds = MKLOCK_DEFAULT;
+	opts.locktimeout = 60;
+	while ((ch = getopt(argc, argv, "cd:F:f:Ll:t:Vv")) != -1) {
+		switch (ch) {
+		case 'c':
+			opts.nocreate = 1;
+			break;
+		case 'd':
+			users = xreallocarray(users, nusers + 1,
+			    sizeof(*users));
+			users[nusers++] = optarg;
+			break;
+		case 'F':
+			if ((opts.newfmt = mailbox_fmt_parse(optarg)) < 0)
+				mk_errx(EX_USAGE, "%s: unknown format", optarg);
+			break;
+		case 'f':
+			fsender = optarg;
+			break;
+		case 'L':
+			lflag = 1;
+			break;
+		case 'l':
+			if (lock_parse(optarg, &opts.lockkinds) < 0)
+				mk_errx(EX_USAGE, "%s: unknown lock kind",
+				    optarg);
+			break;
+		case 't':
+			opts.locktimeout = (int)strtonum(optarg, 0, 86400,
+			    &errstr);
+			if (errstr)
+				mk_errx(EX_USAGE, "-t %s: %s", optarg, errstr);
+			break;
+		case 'V':
+			printf("%s\n", MAILKIT_VERSION_STRING);
+			exit(0);
+		case 'v':
+			vflag = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (lflag ? argc > 0 || nusers > 0 || fsender : argc == 0 &&
+	    nusers == 0)
+		usage();
+	log_open("mdeliver", 1);
+	(void)signal(SIGPIPE, SIG_IGN);
+	(void)signal(SIGCHLD, SIG_DFL);	/* ignored by some parents */
+	umask(077);
+	if (lflag)
+		return lmtp_serve(STDIN_FILENO, STDOUT_FILENO, NULL, 0, NULL,
+		    &handler, NULL);
+	return deliver_stdin(users, nusers, argv, argc, fsender);
+}

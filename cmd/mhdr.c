@@ -81,17 +81,30 @@ static void
 emit(const char *path, const char *name, size_t namelen, const char *s,
     size_t len)
 {
-	size_t i;
+	size_t i, start;
 
-	if (Hflag)
-		printf("%s\t", path);
+	if (Hflag) {
+		fputs(path, stdout);
+		putchar('\t');
+	}
 	if (name) {
 		fwrite(name, 1, namelen, stdout);
 		fputs(": ", stdout);
 	}
-	/* One line per value: a stray CR or LF never starts a new one. */
-	for (i = 0; i < len; i++)
-		putchar(s[i] == '\r' || s[i] == '\n' ? ' ' : s[i]);
+	/*
+	 * One line per value: a stray CR or LF never starts a new one, and a
+	 * tab (folding keeps the one that began the continuation line) is
+	 * printed as a space, so that the tab after -H's path stays the
+	 * only one on the line.
+	 */
+	for (start = i = 0; i < len; i++) {
+		if (s[i] != '\r' && s[i] != '\n' && s[i] != '\t')
+			continue;
+		fwrite(s + start, 1, i - start, stdout);
+		putchar(' ');
+		start = i + 1;
+	}
+	fwrite(s + start, 1, len - start, stdout);
 	putchar('\n');
 	printed = 1;
 }

@@ -18,7 +18,7 @@
 #include "msg.h"
 #include "util.h"
 
-#define FIRST_READ	16384
+#define FIRST_READ	8192	/* most header blocks fit */
 #define MAX_READ	(1024 * 1024)
 
 static void
@@ -144,7 +144,10 @@ msg_open(struct msg *m, const char *path)
 	int fd, saved;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) < 0) {
+		saved = errno;
 		msg_init(m, path);	/* so that msg_close() is safe */
+		msg_close(m);
+		errno = saved;
 		return -1;
 	}
 	if (msg_fdopen(m, fd, path) < 0) {

@@ -27,7 +27,10 @@ struct msg {
 	int		 eof;		/* input exhausted: rest holds the tail */
 };
 
-/* Open path and read its header block.  0, or -1 with errno set. */
+/*
+ * Open path and read its header block.  0, or -1 with errno set; after a
+ * failure nothing is left to free (msg_close() is then a no-op).
+ */
 int	 msg_open(struct msg *, const char *path);
 /* Read the header block from fd (a pipe is fine); name for messages. */
 int	 msg_fdopen(struct msg *, int fd, const char *name);

@@ -42,7 +42,7 @@ teardown() {
 
 @test "no -h: every field unfolded, one per line, no From_ line" {
 	run -0 mhdr "$T/m1"
-	assert_line --index 0 'Received: from a.example.org	by b.example.org; Mon, 23 Nov 2026 12:13:25 +0000'
+	assert_line --index 0 'Received: from a.example.org by b.example.org; Mon, 23 Nov 2026 12:13:25 +0000'
 	assert_line --index 1 'Received: from c.example.org by a.example.org'
 	assert_line --index 6 'Date: Mon, 23 Nov 2026 12:13:25 +0100'
 	assert_equal "${#lines[@]}" 8
@@ -53,7 +53,7 @@ teardown() {
 @test "-h prints values only, first occurrence, in list order" {
 	run -0 mhdr -h message-id:received "$T/m1"
 	assert_output "<1@example.org>
-from a.example.org	by b.example.org; Mon, 23 Nov 2026 12:13:25 +0000"
+from a.example.org by b.example.org; Mon, 23 Nov 2026 12:13:25 +0000"
 }
 
 @test "-M prints every occurrence" {

@@ -40,12 +40,14 @@ def raw8(b):
 
 
 def nocontrols(s):
-    # mailkit never prints control characters (other than tab): CR and LF
-    # become a space, the others U+FFFD.
+    # mailkit never prints control characters: CR and LF become a space,
+    # the others U+FFFD.  mhdr prints a tab as a space too (the tab that
+    # begins a folded line, kept by RFC 5322 unfolding, would otherwise
+    # split the line for cut(1) after -H).
     out = []
     for c in s:
         o = ord(c)
-        if c in '\r\n':
+        if c in '\r\n\t':
             out.append(' ')
         elif (o < 32 and c != '\t') or o == 127 or 0x80 <= o < 0xa0:
             out.append('\ufffd')

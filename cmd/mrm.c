@@ -1,0 +1,114 @@
+/*
+ * mrm: remove messages, as nmh's rmm: a message of an MH folder is
+ * renamed to ",N" (or unlinked with -u) and leaves every sequence.
+ */
+#include "config.h"
+
+#include <err.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "mh.h"
+#include "mhops.h"
+#include "util.h"
+#include "xio.h"
+
+static MK_NORETURN void
+usage(void)
+{
+	fprintf(stderr, "usage: mrm [-0uV] [+folder] [msg ...]\n");
+	exit(EX_USAGE);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct mhtargets t;
+	struct mh *mh;
+	struct mh_folder *f;
+	unsigned **gone;
+	size_t *ngone, i, k;
+	char **args;
+	int ch, flags = MHT_LOCK | MHT_STDIN, uflag = 0, status = 0;
+
+	if (mh_open(&mh) < 0)
+		errx(EX_CONFIG, "%s", mh_errmsg(mh));
+	args = mh_prog_args(mh, "mrm", &argc, argv);
+	while ((ch = getopt(argc, args, "0uV")) != -1) {
+		switch (ch) {
+		case '0':
+			flags |= MHT_NUL;
+			break;
+		case 'u':
+			uflag = 1;
+			break;
+		case 'V':
+			puts(MAILKIT_VERSION_STRING);
+			mh_argv_free(args);
+			mh_close(mh);
+			return 0;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+
+	if (mht_collect(mh, args + optind, (size_t)argc, "cur", flags,
+	    &t) < 0)
+		errx(errno == EINVAL ? 1 : exit_for_errno(errno), "%s", t.err);
+	if (t.n == 0)
+		errx(1, "no messages");
+
+	gone = xcalloc(t.nfolders + 1, sizeof(*gone));
+	ngone = xcalloc(t.nfolders + 1, sizeof(*ngone));
+	for (i = 0; i < t.n; i++) {
+		struct mhtarget *m = &t.v[i];
+
+		if (m->folder == MHT_NOFOLDER) {
+			if (unlink(m->path) < 0) {
+				warn("%s", m->path);
+				status = exit_for_errno(errno);
+			}
+			continue;
+		}
+		f = t.folders[m->folder];
+		if (mht_remove(f->path, m->num, uflag) < 0) {
+			warn("%s", m->path);
+			status = exit_for_errno(errno);
+			continue;
+		}
+		gone[m->folder] = xreallocarray(gone[m->folder],
+		    ngone[m->folder] + 1, sizeof(**gone));
+		gone[m->folder][ngone[m->folder]++] = m->num;
+	}
+	for (k = 0; k < t.nfolders; k++) {
+		f = t.folders[k];
+		if (ngone[k] == 0)
+			continue;
+		for (i = 0; i < f->nseq; i++)
+			mh_seq_del(f, f->seq[i].name, gone[k], ngone[k]);
+		if (xfsync_dir(f->path) < 0) {
+			warn("%s", f->path);
+			status = exit_for_errno(errno);
+		}
+		if (mh_folder_rescan(mh, f) < 0) {
+			warnx("%s", mh_errmsg(mh));
+			status = exit_for_errno(errno);
+		}
+		free(gone[k]);
+	}
+	if (mht_save(mh, &t) < 0) {
+		warnx("%s", mh_errmsg(mh));
+		status = exit_for_errno(errno);
+	}
+	free(gone);
+	free(ngone);
+	mht_free(&t);
+	mh_argv_free(args);
+	mh_close(mh);
+	return status;
+}

@@ -84,12 +84,12 @@ emit(const char *path, const char *name, size_t namelen, const char *s,
 	size_t i, start;
 
 	if (Hflag) {
-		fputs(path, stdout);
-		putchar('\t');
+		fputs_unlocked(path, stdout);
+		putchar_unlocked('\t');
 	}
 	if (name) {
-		fwrite(name, 1, namelen, stdout);
-		fputs(": ", stdout);
+		fwrite_unlocked(name, 1, namelen, stdout);
+		fputs_unlocked(": ", stdout);
 	}
 	/*
 	 * One line per value: a stray CR or LF never starts a new one, and a
@@ -100,12 +100,12 @@ emit(const char *path, const char *name, size_t namelen, const char *s,
 	for (start = i = 0; i < len; i++) {
 		if (s[i] != '\r' && s[i] != '\n' && s[i] != '\t')
 			continue;
-		fwrite(s + start, 1, i - start, stdout);
-		putchar(' ');
+		fwrite_unlocked(s + start, 1, i - start, stdout);
+		putchar_unlocked(' ');
 		start = i + 1;
 	}
-	fwrite(s + start, 1, len - start, stdout);
-	putchar('\n');
+	fwrite_unlocked(s + start, 1, len - start, stdout);
+	putchar_unlocked('\n');
 	printed = 1;
 }
 

@@ -107,12 +107,15 @@ lookup(const char *s)
 static void
 compile(struct node *n, const char *pat)
 {
-	char msg[256];
+	char *msg;
+	size_t len;
 	int r;
 
 	if ((r = regcomp(&n->re, pat, REG_ICASE | REG_NOSUB |
 	    REG_NEWLINE)) != 0) {
-		regerror(r, &n->re, msg, sizeof(msg));
+		len = regerror(r, &n->re, NULL, 0);
+		msg = xmalloc(len);
+		regerror(r, &n->re, msg, len);
 		errx(EX_USAGE, "bad pattern \"%s\": %s", pat, msg);
 	}
 }

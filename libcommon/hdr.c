@@ -125,10 +125,11 @@ name_is(const struct hdr *h, size_t i, const char *name)
 size_t
 hdr_find(const struct hdr *h, const char *name, size_t from)
 {
-	size_t i;
+	size_t i, len = strlen(name);
 
 	for (i = from; i < h->n; i++)
-		if (name_is(h, i, name))
+		if (h->f[i].namelen == len && ascii_strncasecmp(h->raw.data +
+		    h->f[i].off, name, len) == 0)
 			return i;
 	return HDR_NONE;
 }

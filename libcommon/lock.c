@@ -93,9 +93,12 @@ busy(int e)
 	return e == EAGAIN || e == EWOULDBLOCK || e == EACCES || e == EINTR;
 }
 
-/* fcntl(2) lock of the whole file, polled until the deadline. */
+/*
+ * fcntl(2) lock of the whole file, polled until the deadline: an
+ * open-file-description lock where there are such, unless posix.
+ */
 static int
-take_fcntl(int fd, int shared, long long deadline)
+take_fcntl(int fd, int shared, int posix, long long deadline)
 {
 	struct flock fl;
 	int delay = BACKOFF_MIN_MS, cmd;
@@ -104,15 +107,15 @@ take_fcntl(int fd, int shared, long long deadline)
 		memset(&fl, 0, sizeof(fl));
 		fl.l_type = shared ? F_RDLCK : F_WRLCK;
 		fl.l_whence = SEEK_SET;
-#ifdef F_OFD_SETLK
-		cmd = F_OFD_SETLK;
-#else
 		cmd = F_SETLK;
+#ifdef F_OFD_SETLK
+		if (!posix)
+			cmd = F_OFD_SETLK;
 #endif
 		if (fcntl(fd, cmd, &fl) == 0)
 			return 0;
 #ifdef F_OFD_SETLK
-		if (errno == EINVAL) {		/* kernel without OFD locks */
+		if (cmd == F_OFD_SETLK && errno == EINVAL) {	/* no OFD locks */
 			fl.l_pid = 0;
 			if (fcntl(fd, F_SETLK, &fl) == 0)
 				return 0;
@@ -124,7 +127,7 @@ take_fcntl(int fd, int shared, long long deadline)
 }
 
 static void
-drop_fcntl(int fd)
+drop_fcntl(int fd, int posix)
 {
 	struct flock fl;
 
@@ -132,7 +135,7 @@ drop_fcntl(int fd)
 	fl.l_type = F_UNLCK;
 	fl.l_whence = SEEK_SET;
 #ifdef F_OFD_SETLK
-	if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
+	if (!posix && fcntl(fd, F_OFD_SETLK, &fl) == 0)
 		return;
 #endif
 	(void)fcntl(fd, F_SETLK, &fl);
@@ -272,9 +275,10 @@ lock_acquire(struct mklock *l, int fd, const char *path, int kinds,
 	deadline = timeout_secs < 0 ? -1 :
 	    now_ms() + (long long)timeout_secs * 1000;
 	if (kinds & MKLOCK_FCNTL) {
-		if (take_fcntl(fd, shared, deadline) < 0)
+		if (take_fcntl(fd, shared, (kinds & MKLOCK_POSIX) != 0,
+		    deadline) < 0)
 			goto fail;
-		l->held |= MKLOCK_FCNTL;
+		l->held |= MKLOCK_FCNTL | (kinds & MKLOCK_POSIX);
 	}
 	if (kinds & MKLOCK_FLOCK) {
 		if (take_flock(fd, shared, deadline) < 0)
@@ -318,7 +322,7 @@ lock_release(struct mklock *l)
 	if (l->held & MKLOCK_FLOCK)
 		(void)flock(l->fd, LOCK_UN);
 	if (l->held & MKLOCK_FCNTL)
-		drop_fcntl(l->fd);
+		drop_fcntl(l->fd, (l->held & MKLOCK_POSIX) != 0);
 	l->held = 0;
 	if (r < 0)
 		errno = saved;

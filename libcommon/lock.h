@@ -12,7 +12,10 @@
  * fcntl locks are open-file-description locks (F_OFD_SETLK) where the
  * system has them: they conflict with classic POSIX locks of other
  * processes (mutt, procmail, Dovecot), but closing another descriptor of
- * the same file in this process does not drop them.
+ * the same file in this process does not drop them.  With MKLOCK_POSIX
+ * the fcntl lock is a classic one (F_SETLK), as nmh takes it: locks of
+ * one process never conflict with each other, and closing any descriptor
+ * of the file in the process drops them.
  */
 #ifndef MAILKIT_LOCK_H
 #define MAILKIT_LOCK_H
@@ -21,6 +24,7 @@
 #define MKLOCK_FLOCK	0x02
 #define MKLOCK_DOTLOCK	0x04
 #define MKLOCK_SHARED	0x100	/* read locks; the dot-lock is not taken */
+#define MKLOCK_POSIX	0x200	/* fcntl: a classic lock owned by the process */
 #define MKLOCK_DEFAULT	(MKLOCK_FCNTL | MKLOCK_DOTLOCK)
 #define MKLOCK_KINDS	(MKLOCK_FCNTL | MKLOCK_FLOCK | MKLOCK_DOTLOCK)
 

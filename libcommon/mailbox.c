@@ -316,6 +316,41 @@ mb_syncfs(struct mailbox *mb, int fd)
 }
 
 /*
+ * The files of the batch (names relative to dirfd) to disk: the file
+ * system at once where syncfs(2) exists, else file by file.
+ */
+int
+mb_sync_batch(struct mailbox *mb, int dirfd)
+{
+	size_t i;
+	int fd, e;
+
+	if (mb_syncfs(mb, dirfd) == 0)
+		return 0;
+	if (errno != ENOSYS)
+		return -1;
+	for (i = 0; i < mb->nbatch; i++) {
+		fd = openat(dirfd, mb->batch[i].tmp, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			mb_seterr(mb, "open", mb->batch[i].tmp);
+			return -1;
+		}
+		if (fsync(fd) < 0) {
+			e = errno;
+			(void)close(fd);
+			errno = e;
+			mb_seterr(mb, "fsync", mb->batch[i].tmp);
+			return -1;
+		}
+		if (close(fd) < 0) {
+			mb_seterr(mb, "close", mb->batch[i].tmp);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
  * Is p[0..len) (a line without its line ending) a From_ line: "From ",
  * an envelope sender (possibly quoted), and a date in asctime or a
  * similar form (mutt's rule)?  On success the sender and the date are

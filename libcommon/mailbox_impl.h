@@ -137,6 +137,7 @@ int	 is_from_line(const char *, size_t, char **sender, time_t *);
 void	 status_flags(const struct hdr *, int *flags);
 char	*return_path(const struct hdr *);
 int	 mb_syncfs(struct mailbox *, int fd);
+int	 mb_sync_batch(struct mailbox *, int dirfd);	/* files of mb->batch */
 
 /* mbox.c: mboxo, mboxrd, mboxcl, mboxcl2, MMDF */
 int	 file_ropen(struct mailbox *);

@@ -553,23 +553,6 @@ maildir_wabort(struct mailbox *mb)
 	mb->tmpname = NULL;
 }
 
-/* Each file of the batch to disk, where syncfs(2) cannot do it at once. */
-static int
-fsync_each(struct mailbox *mb)
-{
-	size_t i;
-	int fd;
-
-	for (i = 0; i < mb->nbatch; i++) {
-		fd = openat(mb->tmpfd, mb->batch[i].tmp, O_RDONLY | O_CLOEXEC);
-		if (fd < 0 || fsync(fd) < 0 || close(fd) < 0) {
-			mb_seterr(mb, "fsync", mb->batch[i].tmp);
-			return -1;
-		}
-	}
-	return 0;
-}
-
 static void
 batch_free(struct mailbox *mb, size_t from, int unlink_tmp)
 {
@@ -594,8 +577,7 @@ maildir_wsync(struct mailbox *mb)
 
 	if (mb->nbatch == 0)
 		return 0;
-	if (mb_syncfs(mb, mb->tmpfd) < 0 &&
-	    (errno != ENOSYS || fsync_each(mb) < 0))
+	if (mb_sync_batch(mb, mb->tmpfd) < 0)
 		return -1;
 	for (i = 0; i < mb->nbatch; i++) {
 		if (move_in(mb, mb->batch[i].tmp, mb->batch[i].dst,

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lock.h"
 #include "util.h"
 #include "xio.h"
 #include "mh.h"
@@ -239,34 +240,24 @@ bad:
 
 /* ---------------------------------------------------------------- files */
 
-static void
-sleep_ms(long ms)
-{
-	struct timespec ts;
-
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (ms % 1000) * 1000000L;
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 /*
  * Open path and take an fcntl lock of type (F_RDLCK, F_WRLCK) on the
- * whole file, as nmh's lkopen_fcntl() does, retrying for MH_LOCK_WAIT
- * seconds (then EAGAIN).  With O_CREAT in oflags a missing file is
- * created (*created set).  The lock is kept only when path still names
- * the locked file afterwards.
+ * whole file, a classic one as nmh's lkopen_fcntl() takes, waiting up to
+ * MH_LOCK_WAIT seconds in all (then EAGAIN).  With O_CREAT in oflags a
+ * missing file is created (*created set).  The lock is kept only when
+ * path still names the locked file afterwards.
  */
 static int
 lock_open(const char *path, int oflags, mode_t mode, short type, int *fdp,
     int *created)
 {
-	struct flock fl;
+	struct mklock l = MKLOCK_INIT;
 	struct stat a, b;
-	time_t deadline = time(NULL) + MH_LOCK_WAIT;
-	long pause = 20;
-	int fd, e;
+	time_t deadline = time(NULL) + MH_LOCK_WAIT, left;
+	int fd, e, kinds = MKLOCK_FCNTL | MKLOCK_POSIX;
 
+	if (type == F_RDLCK)
+		kinds |= MKLOCK_SHARED;
 	for (;;) {
 		*created = 0;
 		fd = open(path, (oflags & ~O_CREAT) | O_CLOEXEC);
@@ -278,31 +269,21 @@ lock_open(const char *path, int oflags, mode_t mode, short type, int *fdp,
 		}
 		if (fd < 0)
 			return -1;
-		memset(&fl, 0, sizeof(fl));
-		fl.l_type = type;
-		fl.l_whence = SEEK_SET;
-		if (fcntl(fd, F_SETLK, &fl) == 0) {
-			if (fstat(fd, &a) == 0 && stat(path, &b) == 0 &&
-			    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
-				*fdp = fd;
-				return 0;
-			}
+		left = deadline - time(NULL);
+		if (lock_acquire(&l, fd, path, kinds, left > 0 ? (int)left :
+		    0) < 0) {
+			e = errno;
 			close(fd);
-			continue;	/* replaced meanwhile: again */
-		}
-		e = errno;
-		close(fd);
-		if (e != EAGAIN && e != EACCES && e != EINTR) {
 			errno = e;
 			return -1;
 		}
-		if (time(NULL) >= deadline) {
-			errno = EAGAIN;
-			return -1;
+		/* closing fd drops the lock: nothing else to release */
+		if (fstat(fd, &a) == 0 && stat(path, &b) == 0 &&
+		    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+			*fdp = fd;
+			return 0;
 		}
-		sleep_ms(pause);
-		if (pause < 500)
-			pause *= 2;
+		close(fd);	/* replaced meanwhile: again */
 	}
 }
 

@@ -584,23 +584,13 @@ int
 mh_wsync(struct mailbox *mb)
 {
 	unsigned long *nums;
-	int *flags, fd, r;
+	int *flags, r;
 	size_t i;
 
 	if (mb->nbatch == 0)
 		return 0;
-	if (mb_syncfs(mb, mb->dirfd) < 0) {
-		if (errno != ENOSYS)
-			return -1;
-		for (i = 0; i < mb->nbatch; i++) {
-			fd = openat(mb->dirfd, mb->batch[i].tmp, O_RDONLY |
-			    O_CLOEXEC);
-			if (fd < 0 || fsync(fd) < 0 || close(fd) < 0) {
-				mb_seterr(mb, "fsync", mb->batch[i].tmp);
-				return -1;
-			}
-		}
-	}
+	if (mb_sync_batch(mb, mb->dirfd) < 0)
+		return -1;
 	if (rescan(mb) < 0)
 		return -1;
 	nums = xreallocarray(NULL, mb->nbatch, sizeof(*nums));

@@ -18,7 +18,7 @@
 #include "msg.h"
 #include "util.h"
 
-#define FIRST_READ	8192	/* most header blocks fit */
+#define FIRST_READ	4096	/* one page; most header blocks fit */
 #define MAX_READ	(1024 * 1024)
 
 static void

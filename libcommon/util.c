@@ -391,19 +391,18 @@ int
 read_record(void *vfp, int delim, struct buf *b)
 {
 	FILE *fp = vfp;
-	char *line = NULL;
-	size_t cap = 0;
 	ssize_t n;
 
+	/* getdelim() grows the buffer's own storage: no copy per record. */
 	buf_reset(b);
-	n = getdelim(&line, &cap, delim, fp);
+	n = getdelim(&b->data, &b->cap, delim, fp);
 	if (n < 0) {
-		free(line);
+		buf_reset(b);
 		return ferror(fp) ? -1 : 0;
 	}
-	if (n > 0 && line[n - 1] == (char)delim)
+	if (n > 0 && b->data[n - 1] == (char)delim)
 		n--;
-	buf_add(b, line, (size_t)n);
-	free(line);
+	b->len = (size_t)n;
+	b->data[n] = '\0';
 	return 1;
 }

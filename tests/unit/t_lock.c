@@ -233,6 +233,44 @@ test_ofd(int fd)
 	lock_release(&l);
 }
 
+/*
+ * MKLOCK_POSIX: a classic lock, as nmh takes it.  Another process is kept
+ * out; a second lock of this process on another descriptor is not; and
+ * lock_release() drops it.
+ */
+static void
+test_posix(int fd)
+{
+	struct mklock l = MKLOCK_INIT, l2 = MKLOCK_INIT;
+	pid_t pid;
+	int fd2, st;
+
+	ok(lock_acquire(&l, fd, mbox, MKLOCK_FCNTL | MKLOCK_POSIX, 0) == 0,
+	    "posix: taken");
+	ok(l.held == (MKLOCK_FCNTL | MKLOCK_POSIX), "posix: held mask");
+	if ((pid = fork()) == 0) {
+		struct flock fl;
+		int cfd = open(mbox, O_RDWR);
+
+		memset(&fl, 0, sizeof(fl));
+		fl.l_type = F_RDLCK;
+		fl.l_whence = SEEK_SET;
+		_exit(fcntl(cfd, F_SETLK, &fl) == 0 ? 1 : 0);
+	}
+	waitpid(pid, &st, 0);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	    "posix: another process is kept out");
+	fd2 = open(mbox, O_RDWR);
+	ok(lock_acquire(&l2, fd2, mbox, MKLOCK_FCNTL | MKLOCK_POSIX, 0) == 0,
+	    "posix: a second lock of this process does not conflict");
+	lock_release(&l2);
+	close(fd2);
+	lock_release(&l);
+	ok(lock_acquire(&l, fd, mbox, MKLOCK_FCNTL, 0) == 0,
+	    "posix: released, an OFD lock can be taken");
+	lock_release(&l);
+}
+
 int
 main(void)
 {
@@ -256,6 +294,7 @@ main(void)
 	test_wait(fd, MKLOCK_DOTLOCK, "dotlock");
 	test_shared(fd);
 	test_ofd(fd);
+	test_posix(fd);
 
 	close(fd);
 	unlink(mbox);

@@ -32,14 +32,15 @@ msg_init(struct msg *m, const char *name)
 	buf_init(&m->rest);
 }
 
-/* Length of a line without its LF or CRLF. */
+/* Length of a line without its LF or CRLF (a lone CR is data). */
 static size_t
 content_len(const char *p, size_t len)
 {
-	if (len > 0 && p[len - 1] == '\n')
+	if (len > 0 && p[len - 1] == '\n') {
 		len--;
-	if (len > 0 && p[len - 1] == '\r')
-		len--;
+		if (len > 0 && p[len - 1] == '\r')
+			len--;
+	}
 	return len;
 }
 
@@ -61,7 +62,10 @@ scan(struct msg *m, struct buf *in, int eof)
 			return 0;
 		eol = q ? (size_t)(q - p) + 1 : len;
 		free(m->from_);
-		m->from_ = xstrndup(p, content_len(p, eol));
+		m->from_len = content_len(p, eol);
+		m->from_ = xmalloc(m->from_len + 1);
+		memcpy(m->from_, p, m->from_len);
+		m->from_[m->from_len] = '\0';
 		hstart = off = eol;
 	} else if (len < 5 && !eof) {
 		return 0;

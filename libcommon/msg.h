@@ -17,7 +17,10 @@ struct msg {
 	char		*name;		/* path, or "-", for diagnostics */
 	int		 fd;		/* -1 when built from a buffer */
 	int		 ownfd;		/* msg_close() closes fd */
-	char		*from_;		/* a leading "From " line (no EOL), or NULL */
+	char		*from_;		/* a leading "From " line (no EOL), or NULL;
+					   NUL-terminated, but it may hold NUL
+					   bytes: from_len is its length */
+	size_t		 from_len;
 	struct hdr	 hdr;
 	struct buf	 sep;		/* the blank line ending the header ("\n",
 					   "\r\n"), empty when there was none */

@@ -1,13 +1,17 @@
 /*
  * mdeliver: the local delivery agent.  One message on standard input goes
- * whole and durably into every named mailbox and every -d user's mailbox,
- * or the exit status tells the MTA to retry; -L speaks LMTP instead.
+ * whole and durably into every named mailbox and to every -d user, through
+ * the aliases and the user's .forward to mailboxes, files, programs and
+ * other addresses, or the exit status tells the MTA to retry; -L speaks
+ * LMTP instead.
  */
 #include "config.h"
 
 #include <sys/types.h>
+#include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,48 +20,65 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "alias.h"
 #include "deliver.h"
 #include "lmtp.h"
 #include "lock.h"
 #include "mailbox.h"
 #include "util.h"
 
+#define ALIASES_DB	ALIAS_PATH ".db"
+
 static struct dopts opts;
+static struct alias_cfg acfg;
+static const struct alias_cfg *expand;	/* NULL with -n */
 static int vflag;
 
 static MK_NORETURN void
 usage(void)
 {
-	fprintf(stderr, "usage: mdeliver [-cLv] [-d user] [-F fmt] "
-	    "[-f sender] [-l locks] [-t secs] [mailbox ...]\n");
+	fprintf(stderr, "usage: mdeliver [-cLnv] [-a aliases.db] [-d user] "
+	    "[-F fmt] [-f sender] [-l locks] [-S sendmail] [-T secs] "
+	    "[-t secs] [mailbox ...]\n");
 	exit(EX_USAGE);
 }
 
 /*
- * A recipient into destinations: the local part of an address names a
- * user; "user+ext" falls back to "user".  Aliases and .forward expand
- * here.  Returns 0, or a sysexits status with res filled.
+ * The aliases database: path, given with -a or the default.  A missing
+ * default means no aliases, and so does a default that is no cdb file (a
+ * Berkeley DB /etc/aliases.db belongs to Postfix or sendmail); a
+ * database named with -a must be there and readable.  Any failure is
+ * temporary (75): the mail waits until the database is fixed.
  */
-static int
-resolve(const char *local, const char *rcpt, struct destlist *out,
-    struct dresult *res)
+static void
+open_aliases(const char *path, int given)
 {
-	char *base, *plus;
-	int r;
-
-	r = deliver_resolve_user(local, rcpt, out, res);
-	if (r == EX_NOUSER && (plus = strchr(local, '+')) != NULL &&
-	    plus != local) {
-		base = xstrndup(local, (size_t)(plus - local));
-		r = deliver_resolve_user(base, rcpt, out, res);
-		free(base);
+	alias_cfg_init(&acfg);
+	acfg.delim = "+";
+	opts.defuser = acfg.defuser;
+	expand = &acfg;
+	if (alias_db_open(&acfg.db, path) == 0)
+		return;
+	acfg.db = NULL;
+	if (errno == ENOENT && !given)
+		return;
+	if (errno == EINVAL && !given) {
+		mk_info("%s: not a cdb database (see newaliases(8)): aliases "
+		    "not used", path);
+		return;
 	}
-	return r;
+	if (errno == EINVAL)
+		mk_errx(EX_TEMPFAIL, "%s: not a cdb database (see "
+		    "newaliases(8))", path);
+	mk_err(EX_TEMPFAIL, "aliases database %s", path);
 }
 
-/* The local part of an address "local@domain", quotes removed. */
+/*
+ * An address "local@domain" into its local part, quotes removed, and its
+ * domain (NULL when there is no @).
+ */
 static char *
-local_part(const char *addr)
+split_addr(const char *addr, char **domain)
 {
 	struct buf b = BUF_INIT;
 	const char *p, *at = NULL;
@@ -71,6 +92,7 @@ local_part(const char *addr)
 		else if (*p == '@' && !q)
 			at = p;
 	}
+	*domain = at ? xstrdup(at + 1) : NULL;
 	if (at == NULL)
 		at = p;
 	for (p = addr, q = 0; p < at; p++) {
@@ -84,21 +106,40 @@ local_part(const char *addr)
 	return buf_release(&b);
 }
 
+/* How a destination reads in a log line: "|command" for a command. */
+static void
+dest_name(struct buf *b, const struct dest *d)
+{
+	if (d->kind == DEST_PROGRAM)
+		buf_addc(b, '|');
+	buf_adds(b, d->path);
+	if (d->kind == DEST_PROGRAM || d->kind == DEST_FILE)
+		buf_printf(b, " as %s", d->user ? d->user : "?");
+	if (d->sender != NULL)
+		buf_printf(b, ", sender <%s>", d->sender);
+}
+
 /* Log one delivery: syslog always, standard error with -v or failure. */
 static void
 report(const struct dest *d)
 {
 	const struct dresult *r = &d->res;
+	struct buf what = BUF_INIT, size = BUF_INIT;
 
 	if (r->status == 0) {
-		mk_info("delivered to %s%s%s: %s (%s, %lld bytes)",
+		dest_name(&what, d);
+		if (r->size >= 0)
+			buf_printf(&size, ", %lld bytes", (long long)r->size);
+		mk_info("delivered to %s%s%s: %s (%s%s)",
 		    d->rcpt ? "<" : "", d->rcpt ? d->rcpt : "",
-		    d->rcpt ? ">" : "", d->path, r->where ? r->where : "?",
-		    (long long)r->size);
+		    d->rcpt ? ">" : "", buf_cstr(&what),
+		    r->where ? r->where : "?", buf_cstr(&size));
 		if (vflag)
-			fprintf(stderr, "mdeliver: %s: %s (%s, %lld bytes)\n",
-			    d->rcpt ? d->rcpt : "-", d->path,
-			    r->where ? r->where : "?", (long long)r->size);
+			fprintf(stderr, "mdeliver: %s: %s (%s%s)\n",
+			    d->rcpt ? d->rcpt : "-", buf_cstr(&what),
+			    r->where ? r->where : "?", buf_cstr(&size));
+		buf_free(&what);
+		buf_free(&size);
 	} else
 		mk_warnx("%s%s%s", d->rcpt ? d->rcpt : "",
 		    d->rcpt ? ": " : "", r->why ? r->why : "delivery failed");
@@ -127,17 +168,19 @@ deliver_all(struct dctx *c, const struct spool *sp, struct destlist *l,
 
 /* ------------------------------------------------------------ LMTP */
 
+/* RCPT TO: expanded now; refused when nothing can be delivered. */
 static int
 lmtp_rcpt(void *ctx, const char *addr, void **data, struct buf *reply)
 {
 	struct destlist *l = xcalloc(1, sizeof(*l));
 	struct dresult res = { -1, 0, NULL, NULL, 0 };
-	char *local = local_part(addr);
+	char *domain, *local = split_addr(addr, &domain);
 	int r;
 
 	(void)ctx;
-	r = resolve(local, addr, l, &res);
+	r = deliver_expand(expand, local, domain, addr, l, &res);
 	free(local);
+	free(domain);
 	if (r != 0) {
 		if (r != EX_NOUSER)
 			mk_warnx("%s", res.why);
@@ -231,7 +274,7 @@ deliver_stdin(char **users, size_t nusers, char **boxes, int nboxes,
 	struct spool sp;
 	struct dctx c;
 	char *sender;
-	size_t i, bad;
+	size_t i, n, bad;
 	int st = 0, r;
 
 	spool_init(&sp);
@@ -248,8 +291,10 @@ deliver_stdin(char **users, size_t nusers, char **boxes, int nboxes,
 			mk_warnx("%s: mail forwarding loop: refused", users[i]);
 			st = EX_DATAERR;
 		}
-	for (i = 0; st == 0 && i < nusers; i++) {
-		if ((r = resolve(users[i], users[i], &l, &res)) != 0) {
+	for (i = 0; st != EX_DATAERR && i < nusers; i++) {
+		n = l.n;
+		r = deliver_expand(expand, users[i], NULL, users[i], &l, &res);
+		if (r != 0 && l.n == n) {	/* else reported below */
 			mk_warnx("%s", res.why);
 			st = deliver_worse(st, r);
 		}
@@ -268,18 +313,42 @@ deliver_stdin(char **users, size_t nusers, char **boxes, int nboxes,
 	return st;
 }
 
+/*
+ * Under inetd, standard error is the connection itself: diagnostics
+ * written there would break the protocol.  syslog still has them.
+ */
+static void
+quiet_stderr(void)
+{
+	struct stat e, o;
+	int fd;
+
+	if (fstat(STDERR_FILENO, &e) < 0 || !S_ISSOCK(e.st_mode) ||
+	    fstat(STDOUT_FILENO, &o) < 0 || e.st_dev != o.st_dev ||
+	    e.st_ino != o.st_ino)
+		return;
+	if ((fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0)
+		return;
+	(void)dup2(fd, STDERR_FILENO);
+	if (fd != STDERR_FILENO)
+		close(fd);
+}
+
 int
 main(int argc, char *argv[])
 {
 	char **users = NULL, *fsender = NULL;
-	const char *errstr;
+	const char *errstr, *aliases = NULL;
 	size_t nusers = 0;
-	int ch, lflag = 0;
+	int ch, lflag = 0, nflag = 0;
 
 	opts.lockkinds = MKLOCK_DEFAULT;
 	opts.locktimeout = 60;
-	while ((ch = getopt(argc, argv, "cd:F:f:Ll:t:Vv")) != -1) {
+	while ((ch = getopt(argc, argv, "a:cd:F:f:Ll:nS:T:t:Vv")) != -1) {
 		switch (ch) {
+		case 'a':
+			aliases = optarg;
+			break;
 		case 'c':
 			opts.nocreate = 1;
 			break;
@@ -303,6 +372,21 @@ main(int argc, char *argv[])
 				mk_errx(EX_USAGE, "%s: unknown lock kind",
 				    optarg);
 			break;
+		case 'n':
+			nflag = 1;
+			break;
+		case 'S':
+			if (*optarg != '/')
+				mk_errx(EX_USAGE, "-S %s: not an absolute path",
+				    optarg);
+			opts.sendmail = optarg;
+			break;
+		case 'T':
+			opts.cmdtimeout = (int)strtonum(optarg, 1, 86400,
+			    &errstr);
+			if (errstr)
+				mk_errx(EX_USAGE, "-T %s: %s", optarg, errstr);
+			break;
 		case 't':
 			opts.locktimeout = (int)strtonum(optarg, 0, 86400,
 			    &errstr);
@@ -324,10 +408,17 @@ main(int argc, char *argv[])
 	if (lflag ? argc > 0 || nusers > 0 || fsender : argc == 0 &&
 	    nusers == 0)
 		usage();
+	if (nflag && aliases)
+		usage();
 	log_open("mdeliver", 1);
+	if (lflag)
+		quiet_stderr();
 	(void)signal(SIGPIPE, SIG_IGN);
 	(void)signal(SIGCHLD, SIG_DFL);	/* ignored by some parents */
 	umask(077);
+	opts.defuser = "nobody";
+	if (!nflag && (lflag || nusers > 0))
+		open_aliases(aliases ? aliases : ALIASES_DB, aliases != NULL);
 	if (lflag)
 		return lmtp_serve(STDIN_FILENO, STDOUT_FILENO, NULL, 0, NULL,
 		    &handler, NULL);

@@ -843,6 +843,41 @@ struct alias_db {
 	struct buf	 key;
 };
 
+/*
+ * Is fd a cdb file?  cdb_init() only wants 2048 bytes, so that a Berkeley
+ * DB /etc/aliases.db (Postfix's, sendmail's) would pass and give garbage
+ * or EIO.  The header holds 256 (position, slots) pairs, little-endian;
+ * cdbmake and tinycdb write the tables one after the other up to the end
+ * of the file.
+ */
+static int
+cdb_header_ok(int fd, off_t size)
+{
+	unsigned char h[2048];
+	uint64_t pos, next = 0, n;
+	ssize_t r;
+	int i;
+
+	if (size < (off_t)sizeof(h) || size > (off_t)UINT32_MAX)
+		return 0;
+	while ((r = pread(fd, h, sizeof(h), 0)) < 0 && errno == EINTR)
+		;
+	if (r != (ssize_t)sizeof(h))
+		return 0;
+	for (i = 0; i < 256; i++) {
+		pos = (uint64_t)h[i * 8] | (uint64_t)h[i * 8 + 1] << 8 |
+		    (uint64_t)h[i * 8 + 2] << 16 | (uint64_t)h[i * 8 + 3] << 24;
+		n = (uint64_t)h[i * 8 + 4] | (uint64_t)h[i * 8 + 5] << 8 |
+		    (uint64_t)h[i * 8 + 6] << 16 | (uint64_t)h[i * 8 + 7] << 24;
+		if (pos < sizeof(h) || (i > 0 && pos != next))
+			return 0;
+		next = pos + n * 8;
+		if (next > (uint64_t)size)
+			return 0;
+	}
+	return next == (uint64_t)size;
+}
+
 int
 alias_db_open(struct alias_db **dbp, const char *path)
 {
@@ -857,6 +892,11 @@ alias_db_open(struct alias_db **dbp, const char *path)
 		e = errno;
 		close(fd);
 		errno = e;
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || !cdb_header_ok(fd, st.st_size)) {
+		close(fd);
+		errno = EINVAL;		/* not a cdb file */
 		return -1;
 	}
 	db = xcalloc(1, sizeof(*db));

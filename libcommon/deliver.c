@@ -1,6 +1,6 @@
 /*
- * deliver: spool a message once, resolve local users into mailboxes,
- * and write one destination at a time (see deliver.h).
+ * deliver: spool a message once, expand recipients into destinations,
+ * and deliver to one destination at a time (see deliver.h).
  */
 #include "config.h"
 
@@ -14,12 +14,14 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "alias.h"
 #include "deliver.h"
 #include "hdr.h"
 #include "mailbox.h"
@@ -32,6 +34,7 @@
 #define SP_DONE		3
 
 #define WBUF		65536
+#define REPLY_TEXTMAX	300	/* reason text in an LMTP reply */
 
 /* ------------------------------------------------------------ spool */
 
@@ -419,6 +422,7 @@ void
 deliver_reply(struct buf *b, const struct dresult *r, const char *rcpt)
 {
 	const char *code, *text;
+	size_t start;
 
 	switch (r->status) {
 	case 0:
@@ -474,10 +478,51 @@ deliver_reply(struct buf *b, const struct dresult *r, const char *rcpt)
 	buf_adds(b, " <");
 	add_clean(b, rcpt);
 	buf_adds(b, "> ");
+	start = b->len;
 	add_clean(b, r->why ? r->why : text);
+	/* RFC 5321 §4.5.3.1.5: a reply line is at most 512 octets. */
+	if (b->len > start + REPLY_TEXTMAX) {
+		buf_truncate(b, start + REPLY_TEXTMAX - 3);
+		buf_adds(b, "...");
+	}
 }
 
 /* ------------------------------------------------------------ recipients */
+
+/* Free what an alias_dest owns. */
+static void
+adest_free(struct alias_dest *a)
+{
+	free(a->value);
+	free(a->user);
+	free(a->home);
+	free(a->shell);
+	free(a->rcpt);
+	free(a->ext);
+	free(a->sender);
+	free(a->origin);
+	memset(a, 0, sizeof(*a));
+}
+
+static char *
+dupnull(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+static void
+adest_copy(struct alias_dest *to, const struct alias_dest *from)
+{
+	*to = *from;
+	to->value = dupnull(from->value);
+	to->user = dupnull(from->user);
+	to->home = dupnull(from->home);
+	to->shell = dupnull(from->shell);
+	to->rcpt = dupnull(from->rcpt);
+	to->ext = dupnull(from->ext);
+	to->sender = dupnull(from->sender);
+	to->origin = dupnull(from->origin);
+}
 
 struct dest *
 destlist_add(struct destlist *l, int kind, const char *path)
@@ -505,6 +550,10 @@ destlist_free(struct destlist *l)
 		free(l->v[i].path);
 		free(l->v[i].rcpt);
 		free(l->v[i].user);
+		free(l->v[i].sender);
+		free(l->v[i].orig);
+		free(l->v[i].domain);
+		adest_free(&l->v[i].ad);
 		dresult_free(&l->v[i].res);
 	}
 	free(l->v);
@@ -584,6 +633,144 @@ deliver_resolve_user(const char *user, const char *rcpt,
 	return 0;
 }
 
+/* name@domain, or name. */
+static char *
+qualify(const char *name, const char *domain)
+{
+	if (domain == NULL || *domain == '\0')
+		return xstrdup(name);
+	return xasprintf("%s@%s", name, domain);
+}
+
+/* A failure of the expansion as a destination of its own. */
+static void
+add_error(struct destlist *out, const char *rcpt, int status, int err,
+    const char *why)
+{
+	struct dest *d = destlist_add(out, DEST_ERROR, why);
+
+	d->rcpt = rcpt ? xstrdup(rcpt) : NULL;
+	dresult_set(&d->res, status, err, "%s", why);
+}
+
+/* Without aliases: the user's mailbox; "user+ext" falls back to "user". */
+static int
+expand_plain(const char *local, const char *rcpt, struct destlist *out,
+    struct dresult *res)
+{
+	char *base, *plus;
+	int r;
+
+	r = deliver_resolve_user(local, rcpt, out, res);
+	if (r == EX_NOUSER && (plus = strchr(local, '+')) != NULL &&
+	    plus != local) {
+		base = xstrndup(local, (size_t)(plus - local));
+		r = deliver_resolve_user(base, rcpt, out, res);
+		free(base);
+	}
+	return r;
+}
+
+/* One final destination of the expansion into out.  0 or -1 (an
+ * error destination was added instead). */
+static int
+add_adest(struct destlist *out, const struct alias_dest *a,
+    const char *domain, const char *orig)
+{
+	static const int kinds[] = { 0, DEST_MAILBOX, DEST_FILE, DEST_PROGRAM,
+	    DEST_REMOTE, DEST_ERROR };
+	struct dresult r = { -1, 0, NULL, NULL, 0 };
+	struct dest *d;
+	char *rcpt = a->rcpt ? qualify(a->rcpt, domain) : NULL;
+	int kind = a->kind > 0 && a->kind <= ADEST_ERROR ? kinds[a->kind] :
+	    DEST_ERROR;
+
+	if (kind == DEST_ERROR) {
+		add_error(out, rcpt, a->kind == ADEST_ERROR && a->status ?
+		    a->status : EX_SOFTWARE, a->err, a->value);
+		free(rcpt);
+		return -1;
+	}
+	if (kind == DEST_MAILBOX) {
+		if (deliver_resolve_user(a->user, rcpt, out, &r) != 0) {
+			add_error(out, rcpt, r.status, r.err, r.why);
+			dresult_free(&r);
+			free(rcpt);
+			return -1;
+		}
+		d = &out->v[out->n - 1];
+	} else {
+		d = destlist_add(out, kind, a->value);
+		adest_copy(&d->ad, a);
+		d->rcpt = rcpt;
+		rcpt = NULL;
+		d->user = dupnull(a->user);
+		d->uid = a->uid;
+		d->gid = a->gid;
+	}
+	d->sender = dupnull(a->sender);
+	d->orig = dupnull(orig);
+	d->domain = dupnull(domain);
+	free(rcpt);
+	return 0;
+}
+
+int
+deliver_expand(const struct alias_cfg *cfg, const char *local,
+    const char *domain, const char *orig, struct destlist *out,
+    struct dresult *res)
+{
+	struct alias_list al = ALIAS_LIST_INIT;
+	struct alias_cfg c;
+	struct dest *d;
+	size_t i, first = out->n, worst = (size_t)-1;
+	char *rcpt;
+	int st, good = 0;
+
+	if (domain != NULL && *domain == '\0')
+		domain = NULL;
+	rcpt = qualify(local, domain);
+	if (*local == '\0' || strchr(local, '@') != NULL) {
+		/* "a@b"@here must not become a forward to a@b. */
+		dresult_set(res, EX_NOUSER, 0, "%s: user unknown", local);
+		free(rcpt);
+		return EX_NOUSER;
+	}
+	if (cfg == NULL) {
+		if ((st = expand_plain(local, rcpt, out, res)) == 0) {
+			d = &out->v[out->n - 1];
+			d->orig = dupnull(orig);
+			d->domain = dupnull(domain);
+		}
+		free(rcpt);
+		return st;
+	}
+	free(rcpt);
+	c = *cfg;
+	c.domain = domain;
+	(void)alias_expand(&c, local, &al);
+	for (i = 0; i < al.n; i++)
+		if (add_adest(out, &al.v[i], domain, orig) == 0)
+			good = 1;
+	alias_list_free(&al);
+	if (good)
+		return 0;
+	for (i = first; i < out->n; i++) {
+		st = out->v[i].res.status;
+		if (worst == (size_t)-1 ||
+		    deliver_worse(out->v[worst].res.status, st) !=
+		    out->v[worst].res.status)
+			worst = i;
+	}
+	if (worst == (size_t)-1) {	/* nothing at all: cannot happen */
+		dresult_set(res, EX_SOFTWARE, 0, "%s: expands to nothing",
+		    local);
+		return EX_SOFTWARE;
+	}
+	dresult_copy(res, &out->v[worst].res);
+	return res->status;
+}
+
 /* ------------------------------------------------------------ delivery */
 
 void
@@ -608,24 +795,49 @@ dctx_free(struct dctx *c)
 }
 
 /*
+ * What tells a command or an address done already: the user and the
+ * command, the sender and the address.  NULL for files and directories.
+ */
+static char *
+done_name(const struct dctx *c, const struct dest *d)
+{
+	if (d->kind == DEST_PROGRAM)
+		return xasprintf("%s%c%s", d->user ? d->user : "", '\001',
+		    d->path);
+	if (d->kind == DEST_REMOTE)
+		return xasprintf("%s%c%s", d->sender ? d->sender :
+		    c->o->sender ? c->o->sender : "", '\001', d->path);
+	return NULL;
+}
+
+/*
  * A destination done before: the same file or directory (a spool mailbox
- * by its own name only, so that a symbolic link still meets the checks).
+ * by its own name only, so that a symbolic link still meets the checks),
+ * or the same command or address.
  */
 static struct donekey *
 done_find(struct dctx *c, const struct dest *d)
 {
 	const char *path = d->path;
+	struct donekey *k = NULL;
 	struct stat st;
+	char *name = done_name(c, d);
 	size_t i;
-	int have = (d->spoolbox ? lstat(path, &st) : stat(path, &st)) == 0;
+	int have = name == NULL && (d->spoolbox ? lstat(path, &st) :
+	    stat(path, &st)) == 0;
+	int kind = name ? d->kind : 0;
 
-	for (i = 0; i < c->ndone; i++) {
-		if (c->done[i].path == NULL ? have &&
+	for (i = 0; i < c->ndone && k == NULL; i++) {
+		if (c->done[i].kind != kind)
+			continue;
+		if (name != NULL ? strcmp(c->done[i].path, name) == 0 :
+		    c->done[i].path == NULL ? have &&
 		    c->done[i].dev == st.st_dev && c->done[i].ino == st.st_ino :
 		    strcmp(c->done[i].path, path) == 0)
-			return &c->done[i];
+			k = &c->done[i];
 	}
-	return NULL;
+	free(name);
+	return k;
 }
 
 static void
@@ -633,6 +845,7 @@ done_add(struct dctx *c, const struct dest *d)
 {
 	struct donekey *k;
 	struct stat st;
+	char *name = done_name(c, d);
 
 	if (c->ndone == c->capdone) {
 		c->capdone = c->capdone ? c->capdone * 2 : 4;
@@ -640,7 +853,10 @@ done_add(struct dctx *c, const struct dest *d)
 	}
 	k = &c->done[c->ndone++];
 	memset(k, 0, sizeof(*k));
-	if (stat(d->path, &st) == 0) {
+	if (name != NULL) {
+		k->kind = d->kind;
+		k->path = name;
+	} else if (stat(d->path, &st) == 0) {
 		k->dev = st.st_dev;
 		k->ino = st.st_ino;
 	} else
@@ -791,7 +1007,7 @@ write_msg(struct mailbox *mb, const struct spool *sp, const struct dest *d,
 	ssize_t n;
 	int r;
 
-	trace_fields(&b, o->sender, d->rcpt);
+	trace_fields(&b, d->sender ? d->sender : o->sender, d->rcpt);
 	buf_add(&b, sp->hdr.raw.data, sp->hdr.raw.len);
 	if (b.data[b.len - 1] != '\n')
 		buf_addc(&b, '\n');
@@ -852,7 +1068,8 @@ write_box(const struct spool *sp, const struct dest *d, const struct dopts *o,
 		return r->status;
 	}
 	memset(&a, 0, sizeof(a));
-	a.sender = (char *)(o->sender ? o->sender : "");
+	a.sender = (char *)(d->sender ? d->sender : o->sender ? o->sender :
+	    "");
 	a.date = time(NULL);
 	a.size = -1;
 	a.offset = -1;
@@ -1007,17 +1224,90 @@ deliver_as_user(const struct spool *sp, const struct dest *d,
 	return r->status;
 }
 
+/* Body bytes for aliasrun. */
+static ssize_t
+body_read(void *arg, void *p, size_t n, off_t off)
+{
+	return spool_pread(arg, p, n, off);
+}
+
+/* A file, a command or an address, through aliasrun. */
+static int
+deliver_alias(struct dctx *c, const struct spool *sp, struct dest *d)
+{
+	const struct dopts *o = c->o;
+	struct alias_msg m;
+	struct buf why = BUF_INIT;
+	const char *defuser = o->defuser ? o->defuser : "nobody";
+	size_t plen;
+	int st;
+
+	memset(&m, 0, sizeof(m));
+	m.head = sp->hdr.raw.data ? sp->hdr.raw.data : "";
+	m.headlen = sp->hdr.raw.len;
+	m.body = body_read;
+	m.arg = (void *)(uintptr_t)sp;
+	m.sender = o->sender ? o->sender : "";
+	m.orig = d->orig;
+	m.domain = d->domain;
+	switch (d->kind) {
+	case DEST_FILE:
+		st = alias_deliver_file(&d->ad, &m, o->lockkinds,
+		    o->locktimeout, defuser, &why);
+		break;
+	case DEST_PROGRAM:
+		st = alias_run_program(&d->ad, &m, o->cmdtimeout, defuser,
+		    &why);
+		break;
+	default:
+		st = alias_forward(&d->ad, &m, o->sendmail, o->cmdtimeout,
+		    defuser, &why);
+		break;
+	}
+	plen = strlen(d->path);
+	if (st == 0)
+		result_plain(&d->res, 0, 0);
+	else if (d->kind == DEST_FILE && why.len > plen + 1 &&
+	    memcmp(why.data, d->path, plen) == 0 && why.data[plen] == ':')
+		dresult_set(&d->res, st, 0, "%s", buf_cstr(&why));
+	else
+		dresult_set(&d->res, st, 0, "%s%s%s%s",
+		    d->kind == DEST_PROGRAM ? "|" : "", d->path,
+		    why.len ? ": " : "", buf_cstr(&why));
+	buf_free(&why);
+	free(d->res.where);
+	d->res.where = xstrdup(d->kind == DEST_FILE ? "file" :
+	    d->kind == DEST_PROGRAM ? "command" : "forward");
+	d->res.size = -1;
+	return d->res.status;
+}
+
 int
 deliver_dest(struct dctx *c, const struct spool *sp, struct dest *d)
 {
 	struct donekey *k;
 
+	if (d->kind == DEST_ERROR)
+		return d->res.status;
+	if (d->rcpt != NULL && spool_delivered_to(sp, d->rcpt)) {
+		dresult_set(&d->res, EX_DATAERR, ELOOP,
+		    "mail forwarding loop for %s", d->rcpt);
+		return d->res.status;
+	}
 	if ((k = done_find(c, d)) != NULL) {
 		dresult_copy(&d->res, &k->res);
+		if (d->res.status == 0) {	/* -v: say so */
+			free(d->res.where);
+			d->res.where = xstrdup("delivered once already");
+			d->res.size = -1;
+		}
 		return d->res.status;
 	}
 	result_plain(&d->res, -1, 0);
-	if (d->kind != DEST_MAILBOX)
+	if (d->kind == DEST_FILE || d->kind == DEST_PROGRAM ||
+	    d->kind == DEST_REMOTE)
+		(void)deliver_alias(c, sp, d);
+	else if (d->kind != DEST_MAILBOX)
 		dresult_set(&d->res, EX_SOFTWARE, EINVAL,
 		    "%s: unknown kind of destination", d->path);
 	else if (d->spoolbox && c->o->nocreate == 0 && (geteuid() == 0 ||

@@ -5,12 +5,14 @@
  * A message is read once into a spool (memory while small, then an
  * unlinked temporary file), with CRLF turned into LF and a leading From_
  * line taken off, so that every destination and every LMTP recipient gets
- * the whole message.  A recipient is first resolved into destinations
- * (deliver_resolve_user(); the alias and .forward expansion plugs in
- * there), then each destination is delivered with deliver_dest(), which
- * switches to the destination's user in a child process when running as
- * root, adds Return-Path and Delivered-To on top, and writes the mailbox
- * durably (DESIGN.md rule 1).  Results are sysexits statuses.
+ * the whole message.  A recipient is first expanded into destinations
+ * (deliver_expand(): aliases, .forward files, then the user's mailbox,
+ * through libcommon/alias), then each destination is delivered with
+ * deliver_dest(), which switches to the destination's user in a child
+ * process when running as root, adds Return-Path and Delivered-To on top,
+ * and writes the mailbox durably (DESIGN.md rule 1), or hands the message
+ * to a program, a file or the sending command.  Results are sysexits
+ * statuses.
  */
 #ifndef MAILKIT_DELIVER_H
 #define MAILKIT_DELIVER_H
@@ -18,6 +20,7 @@
 #include <sys/types.h>
 #include <stddef.h>
 
+#include "alias.h"
 #include "hdr.h"
 #include "util.h"
 
@@ -69,13 +72,18 @@ void	 dresult_set(struct dresult *, int status, int err, const char *fmt,
 	    ...) MK_PRINTF(4, 5);
 void	 dresult_free(struct dresult *);
 
-/* Kinds of destination.  Aliases and .forward add files and programs. */
-#define DEST_MAILBOX	1
+/* Kinds of destination. */
+#define DEST_MAILBOX	1	/* a mailbox: path */
+#define DEST_FILE	2	/* a file from aliases or .forward: path */
+#define DEST_PROGRAM	3	/* a command (path) run as user */
+#define DEST_REMOTE	4	/* an address (path) to submit again to */
+#define DEST_ERROR	5	/* expansion failed: res says why */
 
 /* One destination of one recipient. */
 struct dest {
 	int		 kind;		/* DEST_* */
-	char		*path;		/* mailbox path */
+	char		*path;		/* mailbox path, file, command,
+					   address, or the reason of an error */
 	int		 fmt;		/* MBF_* for a new store, MBF_UNKNOWN */
 	char		*rcpt;		/* Delivered-To value, or NULL */
 	char		*user;		/* deliver as this user, or NULL: as
@@ -84,7 +92,13 @@ struct dest {
 	gid_t		 gid;
 	int		 spoolbox;	/* a system spool mailbox: owned by
 					   uid, created user:mail 0660 */
-	struct dresult	 res;
+	char		*sender;	/* envelope sender for this one (an
+					   owner- list), or NULL: dopts' */
+	struct alias_dest ad;		/* DEST_FILE, _PROGRAM, _REMOTE: what
+					   the expansion said (owned) */
+	char		*orig;		/* original recipient, or NULL */
+	char		*domain;	/* the recipient's domain, or NULL */
+	struct dresult	 res;		/* DEST_ERROR: set from the start */
 };
 
 struct destlist {
@@ -113,6 +127,25 @@ const char *deliver_spooldir(void);
 int	 deliver_resolve_user(const char *user, const char *rcpt,
 	    struct destlist *out, struct dresult *res);
 
+/*
+ * Expand one recipient: local is its local part (quotes taken off, any
+ * +extension kept), domain the rest of its address or NULL, orig the
+ * address as the recipient was given (ORIGINAL_RECIPIENT).  With cfg
+ * (its domain is replaced by this one) the aliases and the users'
+ * .forward files are followed (alias_expand()); with cfg NULL, local
+ * names a user and the destination is the user's mailbox.  Every final
+ * destination is appended to out, failures of the expansion as
+ * DEST_ERROR.  Delivered-To is local@domain for the recipient itself and
+ * name@domain for the names the expansion reached.
+ *
+ * Returns 0 when out gained a destination to deliver to, else the worst
+ * status of the failures with res filled from it (67 no such user, 75,
+ * 65 with err ELOOP for a loop ...).
+ */
+int	 deliver_expand(const struct alias_cfg *cfg, const char *local,
+	    const char *domain, const char *orig, struct destlist *out,
+	    struct dresult *res);
+
 /* How to deliver (mdeliver's options). */
 struct dopts {
 	const char	*sender;	/* envelope sender; "" null sender */
@@ -120,15 +153,24 @@ struct dopts {
 	int		 locktimeout;	/* seconds */
 	int		 nocreate;	/* -c: never create a store */
 	int		 newfmt;	/* -F: format of a new store, or 0 */
+	const char	*sendmail;	/* -S: submits to remote addresses,
+					   NULL: ALIAS_SENDMAIL */
+	int		 cmdtimeout;	/* -T: seconds for a command, 0:
+					   ALIAS_TIMEOUT */
+	const char	*defuser;	/* runs what root's would: "nobody" */
 };
 
 /* Destinations done in one invocation: none is written twice. */
 struct dctx {
 	const struct dopts *o;
 	struct donekey {
+		int		 kind;	/* 0 a file or directory, or
+					   DEST_PROGRAM, DEST_REMOTE */
 		dev_t		 dev;
 		ino_t		 ino;
-		char		*path;	/* when it could not be stat'ed */
+		char		*path;	/* when it could not be stat'ed; the
+					   user and command, the sender and
+					   address */
 		struct dresult	 res;
 	}		*done;
 	size_t		 ndone, capdone;
@@ -139,10 +181,13 @@ void	 dctx_free(struct dctx *);
 
 /*
  * Deliver the spooled message to d and fill d->res.  A destination
- * already done by this context gets that result again without being
- * written.  As root with d->user set (and not root), the delivery runs in
- * a child process with the user's uid, gid and groups.  Returns
- * d->res.status.
+ * already done by this context (the same file or directory, the same
+ * command of the same user, the same address with the same sender) gets
+ * that result again without being written.  A message whose Delivered-To
+ * names d->rcpt already is a loop (65, ELOOP).  As root with d->user set
+ * (and not root), the delivery runs in a child process with the user's
+ * uid, gid and groups; commands and files of root's run as dopts'
+ * defuser.  A DEST_ERROR keeps its result.  Returns d->res.status.
  */
 int	 deliver_dest(struct dctx *, const struct spool *, struct dest *);
 

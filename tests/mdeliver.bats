@@ -1,11 +1,14 @@
 #!/usr/bin/env bats
 # mdeliver: delivery into every format read back by the real peers
 # (Python's mailbox, Dovecot, nmh, mblaze), concurrency, a full disk,
-# kill -9, locks, the security checks, LMTP through swaks, and a private
-# Postfix delivering through mdeliver.
+# kill -9, locks, the security checks, LMTP through swaks, a private
+# Postfix delivering through mdeliver, and the expansion of aliases and
+# .forward files into mailboxes, programs, files and other addresses
+# (re-submitted through msend to aiosmtpd).
 
 load 'lib/common'
 load 'lib/postfix'
+load 'lib/smtp'
 
 setup_file() {
 	export TMPW="$BATS_FILE_TMPDIR"
@@ -67,12 +70,31 @@ if len(got) != n:
     print('count %d, want %d' % (len(got), n)); bad = 1
 sys.exit(bad)
 EOF
+	# lmtpd.py PORTFILE CMD...: an inetd for one TCP port on 127.0.0.1,
+	# running CMD with each connection as its standard input and output.
+	cat >"$TMPW/lmtpd.py" <<'EOF'
+import os, socket, subprocess, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 0))
+s.listen(16)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(s.getsockname()[1]))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+kids = []
+while True:
+    c, _ = s.accept()
+    kids.append(subprocess.Popen(sys.argv[2:], stdin=c, stdout=c))
+    c.close()
+    kids = [k for k in kids if k.poll() is None]
+EOF
 	# Test users (as root): homes under a directory they can reach.
+	# mdtest*: mailboxes; mkix*: aliases and .forward expansion.
 	if [ "$(id -u)" -eq 0 ]; then
 		USERS_HOME=$(mktemp -d /tmp/mdeliver-users.XXXXXX)
 		chmod 755 "$USERS_HOME"
 		export USERS_HOME
-		for u in mdtest1 mdtest2 mdtest3; do
+		for u in mdtest1 mdtest2 mdtest3 mkix1 mkix2 mkix3; do
 			userdel "$u" >/dev/null 2>&1 || true
 			useradd -M -d "$USERS_HOME/$u" -s /bin/sh "$u" ||
 			    return 1
@@ -84,7 +106,7 @@ EOF
 
 teardown_file() {
 	if [ -n "${USERS_HOME:-}" ]; then
-		for u in mdtest1 mdtest2 mdtest3; do
+		for u in mdtest1 mdtest2 mdtest3 mkix1 mkix2 mkix3; do
 			userdel "$u" >/dev/null 2>&1 || true
 		done
 		rm -rf "$USERS_HOME"
@@ -293,7 +315,7 @@ Return-Path: <$(id -un)>"
 	spooldir
 	run mdeliver -d no-such-user-here box <m1
 	assert_failure 67
-	assert_output --partial "no-such-user-here: user unknown"
+	assert_output --partial "no-such-user-here: unknown user"
 	run count mbox box
 	assert_output 1
 }
@@ -438,6 +460,12 @@ teardown() {
 	fi
 	if [ -n "${PF_STARTED:-}" ]; then
 		postfix_stop || true
+	fi
+	if [ -n "${S:-}" ]; then
+		smtpd_stop "$S"
+	fi
+	if [ -n "${LMTPD_PID:-}" ]; then
+		kill "$LMTPD_PID" 2>/dev/null || true
 	fi
 }
 
@@ -691,5 +719,496 @@ mdtest2:mail 660"
 	run count mbox "$SPOOL/mdtest1"
 	assert_output 2
 	grep -q '^Subject: second' "$SPOOL/mdtest1"
+	postfix_stop
+}
+
+# ------------------------------------------------------------ aliases
+
+# ix_setup: as root, the mkix users' homes emptied (mode 755), a spool
+# directory ($SPOOL), and $AL, a directory every user can read, for the
+# aliases database and the helpers.
+ix_setup() {
+	need_root "to deliver to test users through aliases and .forward"
+	spooldir
+	local u
+	for u in mkix1 mkix2 mkix3; do
+		rm -rf "${USERS_HOME:?}/$u"
+		mkdir -m 755 "$USERS_HOME/$u"
+		chown "$u:" "$USERS_HOME/$u"
+	done
+	AL=$(mktemp -d "$USERS_HOME/al.XXXXXX")
+	chmod 755 "$AL"
+	DB=$AL/aliases.db
+}
+
+# aliases: the aliases file on standard input (after postmaster and
+# MAILER-DAEMON), compiled into $DB.
+aliases() {
+	{ printf 'postmaster: root\nMAILER-DAEMON: postmaster\n'; cat; } \
+	    >"$AL/aliases"
+	newaliases -f "$AL/aliases" -o "$DB"
+}
+
+# forward USER LINE...: USER's .forward, owned by USER, mode 644.
+forward() {
+	local u=$1 f=$USERS_HOME/$1/.forward
+	shift
+	printf '%s\n' "$@" >"$f"
+	chown "$u:" "$f"
+	chmod 644 "$f"
+}
+
+# envprog USER: ~USER/prog.sh records its environment (without PWD, which
+# the shell sets itself), directory, user and arguments, and appends its
+# standard input to ~USER/prog.out.
+envprog() {
+	local h=$USERS_HOME/$1
+	cat >"$h/prog.sh" <<'EOF'
+#!/bin/sh
+env | grep -v '^PWD=' | LC_ALL=C sort >"$HOME/env.out"
+pwd >"$HOME/pwd.out"
+id -un >"$HOME/id.out"
+printf '%s\n' "$@" >"$HOME/args.out"
+cat >>"$HOME/prog.out"
+EOF
+	chmod 755 "$h/prog.sh"
+	chown "$1:" "$h/prog.sh"
+}
+
+@test "aliases: an alias to two users, each delivered once, as that user" {
+	ix_setup
+	aliases <<'EOF'
+mkixteam: mkix1, mkix2,
+	mkix1, \mkix2
+EOF
+	run mdeliver -a "$DB" -f s@example.org -d mkixteam <m1
+	assert_success
+	assert_output ""
+	for u in mkix1 mkix2; do
+		run count mbox "$SPOOL/$u"
+		assert_output 1
+		nth mbox "$SPOOL/$u" 0 >got
+		{ printf 'Return-Path: <s@example.org>\nDelivered-To: %s\n' \
+		    "$u"; cat m1; } >want
+		cmp got want
+		[ "$(stat -c %U "$SPOOL/$u")" = "$u" ]
+	done
+	[ ! -e "$SPOOL/mkixteam" ]
+	# -v says where each copy went.
+	run mdeliver -v -a "$DB" -f s@example.org -d mkixteam -d mkix1 <m1
+	assert_success
+	assert_line --regexp "^mdeliver: mkix1: $SPOOL/mkix1 \\(mboxrd, [0-9]+ bytes\\)$"
+	assert_line --regexp "^mdeliver: mkix1: $SPOOL/mkix1 \\(delivered once already\\)$"
+	run count mbox "$SPOOL/mkix1"
+	assert_output 2
+}
+
+@test "aliases: an owner- alias becomes the envelope sender of its list" {
+	ix_setup
+	aliases <<'EOF'
+mkixlist: mkix1, mkix2
+owner-mkixlist: mkix3
+EOF
+	run mdeliver -a "$DB" -f s@example.org -d mkixlist -d mkix3 <m1
+	assert_success
+	for u in mkix1 mkix2; do
+		grep -q '^Return-Path: <owner-mkixlist>$' "$SPOOL/$u"
+		grep -q '^From owner-mkixlist ' "$SPOOL/$u"
+	done
+	grep -q '^Return-Path: <s@example.org>$' "$SPOOL/mkix3"
+	# Over LMTP the owner is qualified with the recipient's domain.
+	need_peer swaks "swaks, the LMTP client"
+	run swaks --protocol LMTP --pipe "$MAILKIT_BIN/mdeliver -L -a $DB" \
+	    --from s@example.org --to mkixlist@example.org
+	assert_success
+	run count mbox "$SPOOL/mkix1"
+	assert_output 2
+	nth mbox "$SPOOL/mkix1" 1 >got
+	grep -q '^Return-Path: <owner-mkixlist@example.org>$' got
+	grep -q '^Delivered-To: mkix1@example.org$' got
+}
+
+@test ".forward: \\user keeps a copy; a program runs as the user, at home, with the documented environment" {
+	ix_setup
+	aliases </dev/null
+	h=$USERS_HOME/mkix3
+	envprog mkix3
+	forward mkix3 "\\mkix3, \"|$h/prog.sh one 'two three'\""
+	run mdeliver -a "$DB" -f s@example.org -d mkix3+ext <m1
+	assert_success
+	run count mbox "$SPOOL/mkix3"
+	assert_output 1
+	run cat "$h/env.out"
+	assert_output "DOMAIN=
+EXTENSION=ext
+HOME=$h
+LOCAL=mkix3+ext
+LOGNAME=mkix3
+ORIGINAL_RECIPIENT=mkix3+ext
+PATH=/usr/bin:/bin
+RECIPIENT=mkix3+ext
+SENDER=s@example.org
+SHELL=/bin/sh
+USER=mkix3"
+	[ "$(cat "$h/pwd.out")" = "$h" ]
+	[ "$(cat "$h/id.out")" = mkix3 ]
+	run cat "$h/args.out"
+	assert_output "one
+two three"
+	# Return-Path and Delivered-To on top, no From_ line, body as it is.
+	{ printf 'Return-Path: <s@example.org>\nDelivered-To: mkix3+ext\n'
+	  cat m1; } >want
+	cmp "$h/prog.out" want
+	# Over LMTP: the domain and the full addresses.
+	need_peer swaks "swaks, the LMTP client"
+	run swaks --protocol LMTP --pipe "$MAILKIT_BIN/mdeliver -L -a $DB" \
+	    --from s@example.org --to mkix3@Example.ORG
+	assert_success
+	run grep -E '^(DOMAIN|EXTENSION|LOCAL|ORIGINAL_RECIPIENT|RECIPIENT)=' \
+	    "$h/env.out"
+	assert_output "DOMAIN=Example.ORG
+EXTENSION=
+LOCAL=mkix3
+ORIGINAL_RECIPIENT=mkix3@Example.ORG
+RECIPIENT=mkix3@Example.ORG"
+	grep -q '^Delivered-To: mkix3@Example.ORG$' "$h/prog.out"
+	run count mbox "$SPOOL/mkix3"
+	assert_output 2
+}
+
+@test ".forward: unsafe ones are ignored with a warning, an empty one forwards nothing" {
+	ix_setup
+	aliases </dev/null
+	h=$USERS_HOME/mkix2
+	envprog mkix2
+	forward mkix2 "\"|$h/prog.sh\""
+	chmod 664 "$h/.forward"
+	run mdeliver -a "$DB" -d mkix2 <m1
+	assert_success
+	assert_output --partial "$h/.forward: writable by group or others: ignored"
+	chmod 644 "$h/.forward"
+	chown mkix1 "$h/.forward"
+	run mdeliver -a "$DB" -d mkix2 <m1
+	assert_success
+	assert_output --partial "$h/.forward: not owned by the user or root: ignored"
+	chown mkix2 "$h/.forward"
+	chmod 777 "$h"
+	run mdeliver -a "$DB" -d mkix2 <m1
+	assert_success
+	assert_output --partial "home directory writable by others"
+	chmod 755 "$h"
+	mv "$h/.forward" "$h/fwd"
+	ln -s fwd "$h/.forward"
+	run mdeliver -a "$DB" -d mkix2 <m1
+	assert_success
+	assert_output --partial "$h/.forward: a symbolic link: ignored"
+	rm "$h/.forward"
+	forward mkix2 "# nothing here" ""
+	run mdeliver -a "$DB" -d mkix2 <m1
+	assert_success
+	assert_output ""
+	run count mbox "$SPOOL/mkix2"
+	assert_output 5
+	[ ! -e "$h/prog.out" ]
+}
+
+@test "program delivery: 75, 71 and signals retry; other failures bounce with the output" {
+	ix_setup
+	aliases </dev/null
+	forward mkix1 '"|echo try later; exit 75"'
+	run mdeliver -a "$DB" -d mkix1 <m1
+	assert_failure 75
+	assert_output --partial "exit status 75: try later"
+	forward mkix1 '"|exit 71"'
+	run mdeliver -a "$DB" -d mkix1 <m1
+	assert_failure 75
+	forward mkix1 '"|kill -TERM $$"'
+	run mdeliver -a "$DB" -d mkix1 <m1
+	assert_failure 75
+	assert_output --partial "signal 15"
+	forward mkix1 '"|echo 4.2.2 mailbox full; exit 1"'
+	run mdeliver -a "$DB" -d mkix1 <m1
+	assert_failure 75
+	forward mkix1 '"|echo no such ticket queue; exit 1"'
+	run mdeliver -a "$DB" -d mkix1 <m1
+	assert_failure 69
+	assert_output --partial "mkix1: |echo no such ticket queue; exit 1: command failed with exit status 1: no such ticket queue"
+	forward mkix1 '"|exit 67"'
+	run mdeliver -a "$DB" -d mkix1 <m1
+	assert_failure 67
+	forward mkix1 '"|sleep 60"'
+	run mdeliver -T 1 -a "$DB" -d mkix1 <m1
+	assert_failure 69
+	assert_output --partial "time limit (1 s) exceeded"
+	[ ! -e "$SPOOL/mkix1" ]
+	# Over LMTP, each recipient its own reply.
+	need_peer swaks "swaks, the LMTP client"
+	forward mkix1 '"|echo try later; exit 75"'
+	forward mkix2 '"|echo no such ticket queue; exit 1"'
+	forward mkix3 '"|cat >/dev/null"'
+	run swaks --protocol LMTP --pipe "$MAILKIT_BIN/mdeliver -L -a $DB" \
+	    --from s@example.org \
+	    --to mkix1@example.org,mkix2@example.org,mkix3@example.org
+	assert_success
+	assert_line --partial '<** 451 4.3.0 <mkix1@example.org> |echo try later; exit 75: command failed with exit status 75: try later'
+	assert_line --partial '<** 554 5.3.0 <mkix2@example.org> |echo no such ticket queue; exit 1: command failed with exit status 1: no such ticket queue'
+	assert_line --partial '<-  250 2.0.0 <mkix3@example.org> delivered'
+}
+
+@test "program delivery: a command that reads no input gets a big message without a hang" {
+	ix_setup
+	aliases </dev/null
+	{ cat m1; head -c 3000000 /dev/zero | tr '\0' x | fold -w 70; } >big
+	forward mkix1 '"|true"'
+	run timeout 60 mdeliver -a "$DB" -d mkix1 <big
+	assert_success
+	forward mkix1 '"|head -c 100 >/dev/null"'
+	run timeout 60 mdeliver -a "$DB" -d mkix1 <big
+	assert_success
+	[ ! -e "$SPOOL/mkix1" ]
+}
+
+@test "file destinations: from aliases as nobody, from .forward as the user, /dev/null" {
+	ix_setup
+	mkdir -m 1777 "$AL/pub"
+	mkdir -m 755 "$AL/ro"
+	aliases <<EOF
+mkixarch: $AL/pub/archive, /dev/null
+mkixro: $AL/ro/file
+EOF
+	forward mkix2 "$USERS_HOME/mkix2/saved"
+	run mdeliver -a "$DB" -f s@example.org -d mkixarch -d mkix2 <m1
+	assert_success
+	[ "$(stat -c %U "$AL/pub/archive")" = nobody ]
+	[ "$(stat -c %U "$USERS_HOME/mkix2/saved")" = mkix2 ]
+	nth mbox "$AL/pub/archive" 0 >got
+	{ printf 'Return-Path: <s@example.org>\nDelivered-To: mkixarch\n'
+	  cat m1; } >want
+	cmp got want
+	grep -q '^>From here' "$AL/pub/archive"	# mboxrd
+	nth mbox "$USERS_HOME/mkix2/saved" 0 >got
+	{ printf 'Return-Path: <s@example.org>\nDelivered-To: mkix2\n'
+	  cat m1; } >want
+	cmp got want
+	[ ! -e "$SPOOL/mkix2" ]
+	# A database owned by a user: its files are written as that user.
+	chown mkix1 "$DB"
+	rm "$AL/pub/archive"
+	run mdeliver -a "$DB" -d mkixarch <m1
+	assert_success
+	[ "$(stat -c %U "$AL/pub/archive")" = mkix1 ]
+	# A file that may not be written: 73, nothing there.
+	run mdeliver -a "$DB" -d mkixro <m1
+	assert_failure 73
+	assert_output --partial "$AL/ro/file"
+	[ ! -e "$AL/ro/file" ]
+}
+
+@test "remote addresses: submitted again through msend, the owner as sender" {
+	ix_setup
+	smtp_require
+	S=$(mk_tmp smtpd)
+	smtpd_start "$S"
+	mkdir -m 755 "$AL/bin"
+	ln -s "$MAILKIT_BIN/msend" "$AL/bin/sendmail"	# sendmail's options
+	printf '%s\n' defaults '  domain client.test' 'account test' \
+	    '  host 127.0.0.1' "  port $(smtpd_port "$S")" '  tls off' \
+	    'default test' >"$AL/msend.conf"
+	chown nobody "$AL/msend.conf"
+	chmod 600 "$AL/msend.conf"
+	printf '#!/bin/sh\nexec %s/bin/sendmail -C %s/msend.conf "$@"\n' \
+	    "$AL" "$AL" >"$AL/bin/resubmit"
+	chmod 755 "$AL/bin/resubmit"
+	aliases <<'EOF'
+mkixfwd: someone@example.net, mkix1
+owner-mkixfwd: mkix2
+EOF
+	forward mkix3 '\mkix3, other@example.com'
+	run mdeliver -S "$AL/bin/resubmit" -a "$DB" -f s@example.org \
+	    -d mkixfwd -d mkix3 <m1
+	assert_success
+	smtpd_wait "$S" 2
+	run "$PYTHON3" - "$S/mail" <<'EOF'
+import email, json, sys
+for n in (1, 2):
+    env = json.load(open("%s/%d.json" % (sys.argv[1], n)))
+    m = email.message_from_binary_file(open("%s/%d.eml" % (sys.argv[1], n), "rb"))
+    print(env["mail_from"], env["rcpt_tos"], m["Delivered-To"],
+          m["Return-Path"], m["Subject"])
+EOF
+	assert_output "owner-mkixfwd ['someone@example.net'] mkixfwd None one
+s@example.org ['other@example.com'] mkix3 None one"
+	grep -q '^Return-Path: <owner-mkixfwd>$' "$SPOOL/mkix1"
+	grep -q '^Return-Path: <s@example.org>$' "$SPOOL/mkix3"
+	# The sending command fails for now: 75, and the reason.
+	printf '#!/bin/sh\necho queue full\nexit 75\n' >"$AL/bin/resubmit"
+	run mdeliver -S "$AL/bin/resubmit" -a "$DB" -d mkixfwd <m1
+	assert_failure 75
+	assert_output --partial "someone@example.net: command failed with exit status 75: queue full"
+}
+
+@test "loops: aliases that name each other, a Delivered-To for an expanded name" {
+	ix_setup
+	aliases <<'EOF'
+mkixloopa: mkixloopb
+mkixloopb: mkixloopa
+mkixteam: mkix1, mkix2
+mkix3: mkix3, mkix1
+EOF
+	run mdeliver -a "$DB" -d mkixloopa <m1
+	assert_failure 65
+	assert_output --partial "mail forwarding loop: mkixloopa -> mkixloopb -> mkixloopa"
+	{ printf 'Delivered-To: mkix2\n'; cat m1; } >looped
+	run mdeliver -a "$DB" -d mkixteam <looped
+	assert_failure 65
+	assert_output --partial "mail forwarding loop for mkix2"
+	run count mbox "$SPOOL/mkix1"
+	assert_output 1
+	[ ! -e "$SPOOL/mkix2" ]
+	# An alias naming itself: the user's own mailbox.
+	run mdeliver -a "$DB" -d mkix3 <m1
+	assert_success
+	run count mbox "$SPOOL/mkix3"
+	assert_output 1
+	run count mbox "$SPOOL/mkix1"
+	assert_output 2
+	need_peer swaks "swaks, the LMTP client"
+	run swaks --protocol LMTP --pipe "$MAILKIT_BIN/mdeliver -L -a $DB" \
+	    --from s@example.org --to mkixloopa@example.org,mkix2@example.org
+	assert_success
+	assert_line --partial '<** 554 5.4.6 <mkixloopa@example.org> mail forwarding loop'
+	assert_line --partial '<-  250 2.0.0 <mkix2@example.org> delivered'
+}
+
+@test "-n: no aliases and no .forward; -a names a database that must be there" {
+	ix_setup
+	aliases <<'EOF'
+mkix1: mkix2
+EOF
+	forward mkix3 mkix2
+	run mdeliver -n -d mkix1 -d mkix3 <m1
+	assert_success
+	run count mbox "$SPOOL/mkix1"
+	assert_output 1
+	run count mbox "$SPOOL/mkix3"
+	assert_output 1
+	[ ! -e "$SPOOL/mkix2" ]
+	run mdeliver -a "$DB" -d mkix1 -d mkix3 <m1
+	assert_success
+	run count mbox "$SPOOL/mkix2"
+	assert_output 1
+	# Missing, or not a cdb (a Berkeley DB from Postfix): 75, retried.
+	run mdeliver -a "$AL/none.db" -d mkix1 <m1
+	assert_failure 75
+	assert_output --partial "$AL/none.db"
+	head -c 12288 /dev/urandom >"$AL/bdb.db"
+	run mdeliver -a "$AL/bdb.db" -d mkix1 <m1
+	assert_failure 75
+	assert_output --partial "not a cdb database"
+	if command -v postalias >/dev/null 2>&1; then
+		cp "$AL/aliases" "$AL/pf"
+		postalias "hash:$AL/pf"
+		run mdeliver -a "$AL/pf.db" -d mkix1 <m1
+		assert_failure 75
+		assert_output --partial "not a cdb database"
+	fi
+	run count mbox "$SPOOL/mkix1"
+	assert_output 1
+	run mdeliver -n -a "$DB" -d mkix1 <m1
+	assert_failure 64
+	run mdeliver -T 0 -d mkix1 <m1
+	assert_failure 64
+	run mdeliver -S resubmit -d mkix1 <m1
+	assert_failure 64
+}
+
+@test "LMTP with aliases: unknown after expansion 550 at RCPT, each recipient's result after DATA" {
+	ix_setup
+	need_peer swaks "swaks, the LMTP client"
+	aliases <<'EOF'
+mkixteam: mkix1, mkix2
+mkixghost: nosuch-mkix-user
+mkixfail: "|echo unknown ticket queue; exit 1"
+EOF
+	run swaks --protocol LMTP --pipe "$MAILKIT_BIN/mdeliver -L -a $DB" \
+	    --pipeline --from s@example.org \
+	    --to mkixteam@example.org,mkixghost@example.org,nosuch-mkix@example.org,mkixfail@example.org
+	assert_success
+	assert_line --partial '<** 550 5.1.1 <mkixghost@example.org> nosuch-mkix-user: unknown user'
+	assert_line --partial '<** 550 5.1.1 <nosuch-mkix@example.org>'
+	assert_line --partial '<-  250 2.0.0 <mkixteam@example.org> delivered'
+	assert_line --partial '<** 554 5.3.0 <mkixfail@example.org> |echo unknown ticket queue; exit 1: command failed with exit status 1: unknown ticket queue'
+	for u in mkix1 mkix2; do
+		run count mbox "$SPOOL/$u"
+		assert_output 1
+		grep -q "^Delivered-To: $u@example.org$" "$SPOOL/$u"
+	done
+}
+
+@test "Postfix to LMTP mdeliver: an alias to two users, one forwarding to a program" {
+	ix_setup
+	need_peer postfix "Postfix, the real MTA"
+	need_peer swaks "swaks, to submit to Postfix"
+	aliases <<'EOF'
+mkixteam: mkix1, mkix2
+EOF
+	h=$USERS_HOME/mkix2
+	envprog mkix2
+	forward mkix2 "\\mkix2, \"|$h/prog.sh\""
+	# mdeliver -L as root, one process per connection, as inetd runs it.
+	"$PYTHON3" "$TMPW/lmtpd.py" "$T/lmtp.port" /usr/bin/env \
+	    MAILKIT_SPOOL="$SPOOL" "$MAILKIT_BIN/mdeliver" -L -a "$DB" \
+	    </dev/null >"$T/lmtpd.log" 2>&1 3>&- &
+	LMTPD_PID=$!
+	for i in $(seq 100); do
+		[ -s "$T/lmtp.port" ] && break
+		sleep 0.1
+	done
+	# Postfix hands every local recipient to mdeliver, which does the
+	# aliases and .forward files itself.
+	postfix_start "local_transport = lmtp:inet:127.0.0.1:$(cat "$T/lmtp.port")
+local_recipient_maps ="
+	run swaks --server 127.0.0.1:"$POSTFIX_PORT" --from s@example.org \
+	    --to mkixteam@"$POSTFIX_HOST" --header 'Subject: to the team'
+	assert_success
+	postfix_wait_empty 30
+	for u in mkix1 mkix2; do
+		run count mbox "$SPOOL/$u"
+		assert_output 1
+		grep -q '^Subject: to the team' "$SPOOL/$u"
+		grep -q "^Delivered-To: $u@$POSTFIX_HOST$" "$SPOOL/$u"
+		grep -q '^Return-Path: <s@example.org>$' "$SPOOL/$u"
+	done
+	grep -q '^Subject: to the team' "$h/prog.out"
+	[ "$(cat "$h/id.out")" = mkix2 ]
+	grep -qx "RECIPIENT=mkix2@$POSTFIX_HOST" "$h/env.out"
+	grep -qx "ORIGINAL_RECIPIENT=mkixteam@$POSTFIX_HOST" "$h/env.out"
+	grep -qx "SENDER=s@example.org" "$h/env.out"
+	postfix_stop
+}
+
+@test "Postfix mailbox_command: mdeliver runs the user's .forward program as the user" {
+	ix_setup
+	need_peer postfix "Postfix, the real MTA"
+	need_peer swaks "swaks, to submit to Postfix"
+	chmod 1777 "$SPOOL"	# mailbox_command runs as the user
+	aliases </dev/null
+	h=$USERS_HOME/mkix3
+	envprog mkix3
+	forward mkix3 "\\mkix3, \"|$h/prog.sh\""
+	# Postfix leaves .forward files to mdeliver (forward_path empty).
+	postfix_start "forward_path =
+mailbox_command = /usr/bin/env MAILKIT_SPOOL=$SPOOL $MAILKIT_BIN/mdeliver -a $DB -d \"\$USER\""
+	run swaks --server 127.0.0.1:"$POSTFIX_PORT" --from s@example.org \
+	    --to mkix3@"$POSTFIX_HOST" --header 'Subject: via postfix'
+	assert_success
+	postfix_wait_empty 30
+	run count mbox "$SPOOL/mkix3"
+	assert_output 1
+	grep -q '^Subject: via postfix' "$SPOOL/mkix3"
+	grep -q '^Subject: via postfix' "$h/prog.out"
+	grep -q '^Return-Path: <s@example.org>$' "$h/prog.out"
+	[ "$(cat "$h/id.out")" = mkix3 ]
+	grep -qx "SENDER=s@example.org" "$h/env.out"
 	postfix_stop
 }

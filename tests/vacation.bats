@@ -921,3 +921,52 @@ EOF
 	sleep 0.5
 	[ "$(smtpd_count "$S")" -eq 1 ] || fail "$(smtpd_count "$S") replies"
 }
+
+# mdeliver, as root, reads the test user's ~/.forward and runs vacation
+# as that user, which answers through msend.
+@test "end to end: .forward \\user, \"|vacation user\" behind mdeliver" {
+	need_root "to make a test user whose .forward mdeliver reads"
+	smtp_require
+	S=$T/s
+	smtpd_start "$S"
+	VT_HOME=$(mktemp -d /tmp/vacation-users.XXXXXX)
+	chmod 755 "$VT_HOME"
+	h=$VT_HOME/vactest
+	userdel vactest >/dev/null 2>&1 || true
+	useradd -M -d "$h" -s /bin/sh vactest
+	mkdir -m 755 "$h" "$VT_HOME/spool"
+	chmod 1777 "$VT_HOME/spool"
+	export MAILKIT_SPOOL=$VT_HOME/spool
+	msg | sed 's/alice@example.com/vactest@example.com/' > "$T/in"
+	chmod 644 "$T/in"
+
+	mkdir -p "$h/.config/msend"
+	msend_conf "$h/.config/msend/config" "$(smtpd_port "$S")"
+	printf 'Subject: Away: $SUBJECT\n\nI am away.\n' > "$h/.vacation.msg"
+	# Full paths: the build tree is not installed.
+	printf '%s\n' \
+	    "\\vactest, \"|$MAILKIT_BIN/vacation -S $MAILKIT_BIN/msend vactest\"" \
+	    > "$h/.forward"
+	chown -R vactest: "$h"
+	chmod 644 "$h/.forward"
+	run mdeliver -f bob@example.org -d vactest < "$T/in"
+	assert_success
+	box=$VT_HOME/spool/vactest
+	[ -d "$h/Maildir" ] && box=$h/Maildir
+	[ -e "$box" ] || fail "not delivered to the mailbox"
+	grep -rq '^Subject: lunch' "$box"
+	smtpd_wait "$S" 1 || fail "no reply reached the SMTP server"
+	run "$PYTHON3" - "$S/mail" <<'EOF'
+import email, json, sys
+env = json.load(open(sys.argv[1] + "/1.json"))
+m = email.message_from_binary_file(open(sys.argv[1] + "/1.eml", "rb"))
+print(env["mail_from"], env["rcpt_tos"], m["To"], m["Subject"],
+      m["Auto-Submitted"], m["Precedence"])
+EOF
+	assert_output "vactest@example.com ['bob@example.org'] bob@example.org Away: lunch auto-replied bulk"
+	# A second message from bob: delivered, not answered again.
+	run mdeliver -f bob@example.org -d vactest < "$T/in"
+	assert_success
+	sleep 0.5
+	[ "$(smtpd_count "$S")" -eq 1 ]
+}

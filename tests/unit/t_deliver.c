@@ -200,6 +200,19 @@ test_results(void)
 	set(&r, EX_NOPERM, ELOOP);
 	deliver_reply(&b, &r, "a@b");
 	ok(strncmp(buf_cstr(&b), "550 5.7.0 ", 10) == 0, "reply 77");
+	buf_reset(&b);
+	{
+		char *longwhy = xmalloc(2001);
+
+		memset(longwhy, 'x', 2000);
+		longwhy[2000] = '\0';
+		dresult_set(&r, EX_UNAVAILABLE, 0, "%s", longwhy);
+		deliver_reply(&b, &r, "a@b");
+		ok(b.len <= 510 && strncmp(buf_cstr(&b), "554 5.3.0 <a@b> x",
+		    17) == 0 && strcmp(b.data + b.len - 3, "...") == 0,
+		    "a long reason is cut to fit a reply line");
+		free(longwhy);
+	}
 	dresult_free(&r);
 	buf_free(&b);
 }
@@ -240,6 +253,190 @@ test_resolve(void)
 	is_str(deliver_spooldir(), MAILKIT_SPOOL_DIR, "default spool");
 	destlist_free(&l);
 	dresult_free(&r);
+}
+
+/* ------------------------------------------------------------ expand */
+
+static struct passwd *me;
+static const char *fwdtext;
+
+/* alias_cfg hooks: only this process's own user exists. */
+static int
+hook_getuser(void *arg, const char *name, struct alias_user *u)
+{
+	(void)arg;
+	memset(u, 0, sizeof(*u));
+	if (strcmp(name, me->pw_name) != 0 && strcmp(name, "nobody") != 0)
+		return 1;
+	u->name = xstrdup(name);
+	u->uid = strcmp(name, "nobody") == 0 ? 65534 : me->pw_uid;
+	u->gid = me->pw_gid;
+	u->home = xstrdup(tmpdir);
+	u->shell = xstrdup("/bin/sh");
+	return 0;
+}
+
+/* The .forward is fwdtext, owned by the user, mode 0644. */
+static int
+hook_readfile(void *arg, const struct alias_user *as, const char *path,
+    struct buf *out, struct stat *st, struct stat *dirst)
+{
+	(void)arg;
+	(void)path;
+	if (fwdtext == NULL) {
+		errno = ENOENT;
+		return -1;
+	}
+	buf_reset(out);
+	buf_adds(out, fwdtext);
+	memset(st, 0, sizeof(*st));
+	st->st_mode = S_IFREG | 0644;
+	st->st_uid = as->uid;
+	memset(dirst, 0, sizeof(*dirst));
+	dirst->st_mode = S_IFDIR | 0755;
+	dirst->st_uid = as->uid;
+	return 0;
+}
+
+static void
+test_expand(void)
+{
+	struct destlist l = DESTLIST_INIT;
+	struct dresult r = { -1, 0, NULL, NULL, 0 };
+	struct alias_cfg cfg;
+	struct dopts o;
+	struct spool sp;
+	struct dctx c;
+	char *local, *want, *fwd;
+	size_t i;
+
+	if ((me = getpwuid(getuid())) == NULL) {
+		ok(0, "getpwuid");
+		return;
+	}
+	setenv("MAILKIT_SPOOL", tmpdir, 1);
+
+	/* Without aliases: the user's mailbox, +ext falling back. */
+	local = xasprintf("%s+ext", me->pw_name);
+	is_int(deliver_expand(NULL, local, "example.org", "orig@x", &l, &r),
+	    0, "plain: user+ext resolves");
+	want = xasprintf("%s+ext@example.org", me->pw_name);
+	ok(l.n == 1 && l.v[0].kind == DEST_MAILBOX, "plain: one mailbox");
+	is_str(l.v[0].rcpt, want, "plain: Delivered-To local@domain");
+	is_str(l.v[0].orig, "orig@x", "plain: original recipient kept");
+	is_str(l.v[0].domain, "example.org", "plain: domain kept");
+	free(want);
+	free(local);
+	destlist_free(&l);
+	local = xasprintf("%s@elsewhere", me->pw_name);
+	is_int(deliver_expand(NULL, local, "here", NULL, &l, &r), EX_NOUSER,
+	    "a local part with @ is nobody here");
+	free(local);
+	is_int(l.n, 0, "nothing added");
+
+	/* With expansion, through the hooks. */
+	alias_cfg_init(&cfg);
+	cfg.delim = "+";
+	cfg.getuser = hook_getuser;
+	cfg.readfile = hook_readfile;
+	fwdtext = NULL;
+	is_int(deliver_expand(&cfg, "nobody-here-at-all", "example.org",
+	    NULL, &l, &r), EX_NOUSER, "expand: unknown user 67");
+	ok(l.n == 1 && l.v[0].kind == DEST_ERROR &&
+	    l.v[0].res.status == EX_NOUSER, "expand: kept as an error");
+	ok(r.why && strstr(r.why, "nobody-here-at-all") != NULL,
+	    "expand: the reason names the recipient");
+	destlist_free(&l);
+
+	fwd = xasprintf("\\%s, \"|cat >/dev/null\", /dev/null, "
+	    "x@remote.example, %s@example.org", me->pw_name, me->pw_name);
+	fwdtext = fwd;
+	is_int(deliver_expand(&cfg, me->pw_name, "example.org", "o@example.org",
+	    &l, &r), 0, "expand: .forward");
+	want = xasprintf("%s@example.org", me->pw_name);
+	ok(l.n == 4, "expand: four destinations, the mailbox once");
+	ok(l.n > 0 && l.v[0].kind == DEST_MAILBOX, "expand: mailbox");
+	ok(l.n > 1 && l.v[1].kind == DEST_PROGRAM &&
+	    strcmp(l.v[1].path, "cat >/dev/null") == 0, "expand: command");
+	ok(l.n > 2 && l.v[2].kind == DEST_FILE &&
+	    strcmp(l.v[2].path, "/dev/null") == 0, "expand: file");
+	ok(l.n > 3 && l.v[3].kind == DEST_REMOTE &&
+	    strcmp(l.v[3].path, "x@remote.example") == 0, "expand: remote");
+	for (i = 0; i < l.n; i++) {
+		is_str(l.v[i].rcpt, want, "expand: %zu: Delivered-To", i);
+		is_str(l.v[i].orig, "o@example.org", "expand: %zu: orig", i);
+	}
+	free(want);
+
+	/* Deliver them: each once per invocation. */
+	spool_init(&sp);
+	spool_write(&sp, "Subject: x\n\nbody\n", 17);
+	spool_end(&sp);
+	memset(&o, 0, sizeof(o));
+	o.sender = "s@x";
+	o.lockkinds = 0x05;
+	o.locktimeout = 1;
+	o.sendmail = "/bin/true";
+	o.cmdtimeout = 30;
+	o.defuser = "nobody";
+	dctx_init(&c, &o);
+	for (i = 1; i < l.n; i++) {
+		is_int(deliver_dest(&c, &sp, &l.v[i]), 0, "deliver %s",
+		    l.v[i].path);
+		ok(l.v[i].res.where != NULL && l.v[i].res.size == -1,
+		    "deliver %s: what it was", l.v[i].path);
+	}
+	if (l.n > 3) {
+		is_int(deliver_dest(&c, &sp, &l.v[1]), 0, "command again");
+		is_str(l.v[1].res.where, "delivered once already",
+		    "command: run once");
+		is_int(deliver_dest(&c, &sp, &l.v[3]), 0, "forward again");
+		is_str(l.v[3].res.where, "delivered once already",
+		    "forward: submitted once");
+	}
+	dctx_free(&c);
+	spool_free(&sp);
+
+	/* Delivered-To naming a destination's recipient: a loop. */
+	spool_init(&sp);
+	local = xasprintf("Delivered-To: %s@example.org\n\nbody\n",
+	    me->pw_name);
+	spool_write(&sp, local, strlen(local));
+	spool_end(&sp);
+	free(local);
+	dctx_init(&c, &o);
+	if (l.n > 2) {
+		is_int(deliver_dest(&c, &sp, &l.v[2]), EX_DATAERR,
+		    "Delivered-To loop: 65");
+		is_int(l.v[2].res.err, ELOOP, "Delivered-To loop: ELOOP");
+	}
+	dctx_free(&c);
+	spool_free(&sp);
+	destlist_free(&l);
+
+	/* A program that fails: its output is the reason. */
+	fwdtext = "\"|echo no room at the inn; exit 1\"";
+	is_int(deliver_expand(&cfg, me->pw_name, NULL, NULL, &l, &r), 0,
+	    "expand: failing command");
+	spool_init(&sp);
+	spool_write(&sp, "\nbody\n", 6);
+	spool_end(&sp);
+	dctx_init(&c, &o);
+	if (l.n == 1) {
+		is_int(deliver_dest(&c, &sp, &l.v[0]), EX_UNAVAILABLE,
+		    "exit 1: 69");
+		ok(l.v[0].res.why && strstr(l.v[0].res.why,
+		    "no room at the inn") != NULL, "exit 1: output in the "
+		    "reason");
+	} else
+		ok(0, "one command");
+	dctx_free(&c);
+	spool_free(&sp);
+	destlist_free(&l);
+	fwdtext = NULL;
+	free(fwd);
+	dresult_free(&r);
+	unsetenv("MAILKIT_SPOOL");
 }
 
 /* Read message n (from 0) of a mailbox: header fields and body. */
@@ -405,6 +602,7 @@ main(void)
 	test_results();
 	test_resolve();
 	test_deliver();
+	test_expand();
 	{
 		char *cmd = xasprintf("rm -rf '%s'", tmpdir);
 

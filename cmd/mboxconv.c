@@ -25,6 +25,7 @@ static int	 progress;		/* draw the progress bar */
 static unsigned long long nmsgs, nbytes, totalbytes, donebytes;
 static struct timespec t0, lastdraw;
 static struct mailbox *dst;
+static struct mailbox *reading;		/* the source being converted */
 
 static MK_NORETURN void
 usage(void)
@@ -104,6 +105,7 @@ fail(int status)
 {
 	if (progress)
 		fputc('\n', stderr);
+	mailbox_discard(reading);
 	mailbox_discard(dst);
 	exit(status);
 }
@@ -179,6 +181,7 @@ convert(const char *srcname, int ffmt)
 	if (mailbox_open(&src, srcname, ffmt) < 0)
 		source_failed(srcname, mailbox_open_errwhat(),
 		    mailbox_open_erroff(), NULL, ffmt);
+	reading = src;
 	while ((r = mailbox_next(src, &a)) == 1) {
 		size = copy_one(src, srcname, a);
 		nmsgs++;
@@ -200,6 +203,7 @@ convert(const char *srcname, int ffmt)
 		source_failed(srcname, mailbox_errwhat(src),
 		    mailbox_erroff(src), mailbox_errpath(src),
 		    mailbox_fmt(src));
+	reading = NULL;
 	mailbox_close(src);
 }
 

@@ -340,7 +340,7 @@ main(int argc, char *argv[])
 	char **users = NULL, *fsender = NULL;
 	const char *errstr, *aliases = NULL;
 	size_t nusers = 0;
-	int ch, lflag = 0, nflag = 0;
+	int ch, lflag = 0, nflag = 0, r;
 
 	opts.lockkinds = MKLOCK_DEFAULT;
 	opts.locktimeout = 60;
@@ -420,7 +420,10 @@ main(int argc, char *argv[])
 	if (!nflag && (lflag || nusers > 0))
 		open_aliases(aliases ? aliases : ALIASES_DB, aliases != NULL);
 	if (lflag)
-		return lmtp_serve(STDIN_FILENO, STDOUT_FILENO, NULL, 0, NULL,
+		r = lmtp_serve(STDIN_FILENO, STDOUT_FILENO, NULL, 0, NULL,
 		    &handler, NULL);
-	return deliver_stdin(users, nusers, argv, argc, fsender);
+	else
+		r = deliver_stdin(users, nusers, argv, argc, fsender);
+	free(users);
+	return r;
 }

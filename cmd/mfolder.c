@@ -33,6 +33,13 @@ static int	 fflag, rflag, vflag;
 static struct entry *ent;
 static size_t	 nent;
 
+/* What main holds until mfolder exits; cleanup() frees it. */
+static struct {
+	struct mh	 *mh;
+	char		**args;
+	struct mh_folder *f;
+} prog;
+
 static MK_NORETURN void
 usage(void)
 {
@@ -278,6 +285,23 @@ list_all(struct mh *mh, const char *top)
 	print_entries(1);
 }
 
+/* Exit unless folder (named on the command line) exists. */
+static void
+need_folder(struct mh *mh, const char *folder)
+{
+	char *nm, *path;
+	int r;
+
+	if (mh_folder_resolve(mh, folder, &nm, &path) < 0)
+		errx(EX_USAGE, "%s", mh_errmsg(mh));
+	if ((r = access(path, F_OK)) < 0)
+		warnx("no folder +%s", nm);
+	free(nm);
+	free(path);
+	if (r < 0)
+		exit(EX_NOINPUT);
+}
+
 /*
  * Renumber the messages of f 1..n in order, as nmh's folder -pack:
  * each file is linked to its new number (never replacing a file) and
@@ -335,20 +359,34 @@ pack(struct mh *mh, struct mh_folder *f)
 	return r;
 }
 
+/* Free what main holds, however mfolder exits (atexit). */
+static void
+cleanup(void)
+{
+	size_t i;
+
+	for (i = 0; i < nent; i++)
+		free(ent[i].name);
+	free(ent);
+	mh_folder_close(prog.f);
+	mh_argv_free(prog.args);
+	mh_close(prog.mh);
+}
+
 int
 main(int argc, char *argv[])
 {
-	struct mh *mh;
 	struct mh_folder *f;
 	const char *folder = NULL, *msg = NULL, *current;
-	char **args, **sub, *specs[2];
+	char **sub, *specs[2];
 	unsigned *sel;
 	size_t nsel, nsub;
 	int ch, aflag = 0, cflag = 0, pflag = 0, rv = 0, i, flags;
 
-	if (mh_open(&mh) < 0)
-		errx(EX_CONFIG, "%s", mh_errmsg(mh));
-	argv = args = mh_prog_args(mh, "mfolder", &argc, argv);
+	(void)atexit(cleanup);
+	if (mh_open(&prog.mh) < 0)
+		errx(EX_CONFIG, "%s", mh_errmsg(prog.mh));
+	argv = prog.args = mh_prog_args(prog.mh, "mfolder", &argc, argv);
 	while ((ch = getopt(argc, argv, "acfprVv")) != -1) {
 		switch (ch) {
 		case 'a':
@@ -394,49 +432,43 @@ main(int argc, char *argv[])
 		usage();
 
 	if (aflag) {
-		if (folder != NULL) {
-			char *nm, *path;
-
-			if (mh_folder_resolve(mh, folder, &nm, &path) < 0)
-				errx(EX_USAGE, "%s", mh_errmsg(mh));
-			if (access(path, F_OK) < 0)
-				errx(EX_NOINPUT, "no folder +%s", nm);
-			free(nm);
-			free(path);
-		}
-		list_all(mh, folder);
+		if (folder != NULL)
+			need_folder(prog.mh, folder);
+		list_all(prog.mh, folder);
 		goto done;
 	}
 
 	flags = (pflag || msg != NULL) ? MH_F_LOCK : 0;
 	if (cflag)
 		flags |= MH_F_CREATE;
-	if (mh_folder_open(mh, folder, flags, &f) < 0) {
+	if (mh_folder_open(prog.mh, folder, flags, &prog.f) < 0) {
 		if (errno == ENOENT)
-			errx(EX_NOINPUT, "%s (-c creates it)", mh_errmsg(mh));
+			errx(EX_NOINPUT, "%s (-c creates it)",
+			    mh_errmsg(prog.mh));
 		errx(errno == EINVAL ? EX_USAGE : exit_for_errno(errno),
-		    "%s", mh_errmsg(mh));
+		    "%s", mh_errmsg(prog.mh));
 	}
+	f = prog.f;
 	if (msg != NULL) {
 		specs[0] = (char *)msg;
 		specs[1] = NULL;
-		if (mh_select(mh, f, specs, 1, 0, &sel, &nsel) < 0)
-			errx(1, "%s", mh_errmsg(mh));
+		if (mh_select(prog.mh, f, specs, 1, 0, &sel, &nsel) < 0)
+			errx(1, "%s", mh_errmsg(prog.mh));
 		mh_set_cur(f, sel[0]);
 		free(sel);
 	}
-	if (pflag && pack(mh, f) < 0)
+	if (pflag && pack(prog.mh, f) < 0)
 		rv = EX_IOERR;
 	if (folder != NULL || cflag)
-		(void)mh_set_current_folder(mh, f->name);
-	if (mh_folder_save(mh, f) < 0) {
-		warnx("%s", mh_errmsg(mh));
+		(void)mh_set_current_folder(prog.mh, f->name);
+	if (mh_folder_save(prog.mh, f) < 0) {
+		warnx("%s", mh_errmsg(prog.mh));
 		rv = exit_for_errno(errno);
 	}
 	if (fflag)
 		printf("%s\n", f->name);
 	else {
-		current = mh_current_folder(mh);
+		current = mh_current_folder(prog.mh);
 		if (*current == '+')
 			current++;
 		ent = xcalloc(1, sizeof(*ent));
@@ -454,11 +486,8 @@ main(int argc, char *argv[])
 		free_names(sub, nsub);
 		print_entries(0);
 	}
-	mh_folder_close(f);
 done:
 	if (fflush(stdout) == EOF || ferror(stdout))
 		err(EX_IOERR, "standard output");
-	mh_argv_free(args);
-	mh_close(mh);
 	return rv;
 }

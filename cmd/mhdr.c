@@ -23,6 +23,7 @@ static int	 Aflag, Dflag, dflag, Hflag, Mflag, nflag;
 static char	**fields;	/* -h list, NULL for all */
 static size_t	 nfields;
 static int	 printed, failed;
+static struct buf line;		/* a path read from standard input */
 
 /* Fields that hold addresses (RFC 5322 §3.6.2, §3.6.3, §3.6.6). */
 static const char *addrfields[] = {
@@ -215,12 +216,24 @@ do_msg(const char *path)
 	msg_close(&m);
 }
 
+/* Free what main holds, however mhdr exits (atexit). */
+static void
+cleanup(void)
+{
+	size_t i;
+
+	for (i = 0; i < nfields; i++)
+		free(fields[i]);
+	free(fields);
+	buf_free(&line);
+}
+
 int
 main(int argc, char *argv[])
 {
-	struct buf line = BUF_INIT;
 	int ch, zflag = 0, r;
 
+	(void)atexit(cleanup);
 	while ((ch = getopt(argc, argv, "0ADdHh:MnV")) != -1) {
 		switch (ch) {
 		case '0':
@@ -268,7 +281,6 @@ main(int argc, char *argv[])
 			err(EX_IOERR, "standard input");
 	} else
 		usage();
-	buf_free(&line);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		err(EX_IOERR, "standard output");
 	if (failed)

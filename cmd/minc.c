@@ -29,6 +29,15 @@ struct out {
 	int		 failed;
 };
 
+/* What main holds until minc exits; cleanup() frees it. */
+static struct {
+	struct mh	 *mh;
+	char		**args;
+	char		 *source;
+	char		 *folder;	/* "+name" */
+	struct out	  out;
+} prog;
+
 static MK_NORETURN void
 usage(void)
 {
@@ -96,27 +105,38 @@ maildrop(const struct mh *mh)
 	return xasprintf("/var/mail/%s", s);
 }
 
+/* Free what main holds, however minc exits (atexit). */
+static void
+cleanup(void)
+{
+	scan_free(prog.out.sc);
+	buf_free(&prog.out.line);
+	free(prog.folder);
+	free(prog.source);
+	mh_argv_free(prog.args);
+	mh_close(prog.mh);
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct inc_opts o;
 	struct inc_result res;
-	struct out out;
-	struct mh *mh;
+	struct out *out = &prog.out;
 	const char *folder = NULL, *s;
-	char **args, *source = NULL, *errmsg, *fa;
+	char *errmsg;
 	int ch, qflag = 0, i, r;
 
+	(void)atexit(cleanup);
 	memset(&o, 0, sizeof(o));
-	memset(&out, 0, sizeof(out));
-	if (mh_open(&mh) < 0)
-		errx(EX_CONFIG, "%s", mh_errmsg(mh));
-	args = mh_prog_args(mh, "minc", &argc, argv);
-	while ((ch = getopt(argc, args, "f:nqV")) != -1) {
+	if (mh_open(&prog.mh) < 0)
+		errx(EX_CONFIG, "%s", mh_errmsg(prog.mh));
+	prog.args = mh_prog_args(prog.mh, "minc", &argc, argv);
+	while ((ch = getopt(argc, prog.args, "f:nqV")) != -1) {
 		switch (ch) {
 		case 'f':
-			free(source);
-			source = xstrdup(optarg);
+			free(prog.source);
+			prog.source = xstrdup(optarg);
 			break;
 		case 'n':
 			o.keep = 1;
@@ -126,8 +146,6 @@ main(int argc, char *argv[])
 			break;
 		case 'V':
 			puts(MAILKIT_VERSION_STRING);
-			mh_argv_free(args);
-			mh_close(mh);
 			return 0;
 		default:
 			usage();
@@ -135,30 +153,33 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	for (i = 0; i < argc; i++) {
-		const char *a = args[optind + i];
+		const char *a = prog.args[optind + i];
 
 		if ((a[0] != '+' && a[0] != '@') || folder != NULL)
 			usage();
 		folder = a;
 	}
-	fa = folder != NULL ? xstrdup(folder) :
-	    xasprintf("+%s", mh_inbox(mh));
-	if (source == NULL)
-		source = maildrop(mh);
+	prog.folder = folder != NULL ? xstrdup(folder) :
+	    xasprintf("+%s", mh_inbox(prog.mh));
+	if (prog.source == NULL)
+		prog.source = maildrop(prog.mh);
 	if ((s = getenv("MINC_BATCH")) != NULL && *s != '\0')
 		o.batch = (size_t)strtoul(s, NULL, 10);
 
 	if (!qflag) {
-		if (scan_new(&out.sc, NULL, term_width(), &errmsg) < 0)
-			errx(EX_SOFTWARE, "%s", errmsg);
-		scan_set_me(out.sc, mh_get(mh, "Local-Mailbox"),
-		    mh_get(mh, "Alternate-Mailboxes"));
+		if (scan_new(&out->sc, NULL, term_width(), &errmsg) < 0) {
+			warnx("%s", errmsg);
+			free(errmsg);
+			return EX_SOFTWARE;
+		}
+		scan_set_me(out->sc, mh_get(prog.mh, "Local-Mailbox"),
+		    mh_get(prog.mh, "Alternate-Mailboxes"));
 		o.each = each;
-		o.arg = &out;
+		o.arg = out;
 	}
 
-	r = inc_run(mh, fa, source, &o, &res);
-	if (fflush(stdout) == EOF || ferror(stdout) || out.failed)
+	r = inc_run(prog.mh, prog.folder, prog.source, &o, &res);
+	if (fflush(stdout) == EOF || ferror(stdout) || out->failed)
 		warn("standard output");
 	if (r < 0) {
 		int e = errno;
@@ -172,10 +193,11 @@ main(int argc, char *argv[])
 	} else if (res.count > 0) {
 		char *name, *path;
 
-		if (mh_folder_resolve(mh, fa, &name, &path) == 0) {
-			if (mh_set_current_folder(mh, name) < 0 ||
-			    mh_ctx_save(mh) < 0)
-				warnx("%s", mh_errmsg(mh));
+		if (mh_folder_resolve(prog.mh, prog.folder, &name,
+		    &path) == 0) {
+			if (mh_set_current_folder(prog.mh, name) < 0 ||
+			    mh_ctx_save(prog.mh) < 0)
+				warnx("%s", mh_errmsg(prog.mh));
 			free(name);
 			free(path);
 		}
@@ -186,12 +208,5 @@ main(int argc, char *argv[])
 		r = 1;
 	}
 	free(res.err);
-	free(fa);
-	free(source);
-	if (out.sc != NULL)
-		scan_free(out.sc);
-	buf_free(&out.line);
-	mh_argv_free(args);
-	mh_close(mh);
 	return r;
 }

@@ -20,6 +20,13 @@
 static char	**seqs;
 static size_t	  nseqs;
 
+/* What main holds until mmark exits; cleanup() frees it. */
+static struct {
+	struct mh	 *mh;
+	char		**args;
+	struct mhtargets  t;
+} prog;
+
 static MK_NORETURN void
 usage(void)
 {
@@ -131,20 +138,29 @@ mark(struct mh_folder *f, const unsigned *v, size_t n, int del, int zero)
 	}
 }
 
+/* Free what main holds, however mmark exits (atexit). */
+static void
+cleanup(void)
+{
+	mht_free(&prog.t);
+	free(seqs);
+	mh_argv_free(prog.args);
+	mh_close(prog.mh);
+}
+
 int
 main(int argc, char *argv[])
 {
-	struct mh *mh;
-	struct mhtargets t;
+	struct mhtargets *t = &prog.t;
 	const char *folder = NULL;
-	char **args;
 	unsigned *v;
 	size_t i, j, n;
 	int ch, aflag = 0, dflag = 0, lflag = 0, zflag = 0, nul = 0, r;
 
-	if (mh_open(&mh) < 0)
-		errx(EX_CONFIG, "%s", mh_errmsg(mh));
-	argv = args = mh_prog_args(mh, "mmark", &argc, argv);
+	(void)atexit(cleanup);
+	if (mh_open(&prog.mh) < 0)
+		errx(EX_CONFIG, "%s", mh_errmsg(prog.mh));
+	argv = prog.args = mh_prog_args(prog.mh, "mmark", &argc, argv);
 	while ((ch = getopt(argc, argv, "0adls:Vz")) != -1) {
 		switch (ch) {
 		case '0':
@@ -186,48 +202,43 @@ main(int argc, char *argv[])
 		for (r = 0; r < argc; r++)
 			if (argv[r][0] == '+' || argv[r][0] == '@')
 				folder = argv[r];
-		r = list(mh, folder);
+		r = list(prog.mh, folder);
 		goto done;
 	}
 	if (nseqs == 0)
 		errx(EX_USAGE, "-a and -d need a sequence (-s)");
 
-	if (mht_collect(mh, argv, (size_t)argc, "cur",
-	    MHT_LOCK | MHT_STDIN | (nul ? MHT_NUL : 0), &t) < 0) {
+	if (mht_collect(prog.mh, argv, (size_t)argc, "cur",
+	    MHT_LOCK | MHT_STDIN | (nul ? MHT_NUL : 0), t) < 0) {
 		r = errno;
-		warnx("%s", t.err);
-		mht_free(&t);
+		warnx("%s", t->err);
 		r = r == EINVAL ? 1 : r == ENOENT ? EX_NOINPUT :
 		    exit_for_errno(r);
 		goto done;
 	}
 	r = 0;
 	/* the messages of each folder, in one change per folder */
-	v = xreallocarray(NULL, t.n + 1, sizeof(*v));
-	for (j = 0; j < t.nfolders; j++) {
-		for (i = n = 0; i < t.n; i++)
-			if (t.v[i].folder == j)
-				v[n++] = t.v[i].num;
+	v = xreallocarray(NULL, t->n + 1, sizeof(*v));
+	for (j = 0; j < t->nfolders; j++) {
+		for (i = n = 0; i < t->n; i++)
+			if (t->v[i].folder == j)
+				v[n++] = t->v[i].num;
 		if (n > 0)
-			mark(t.folders[j], v, n, dflag, zflag);
+			mark(t->folders[j], v, n, dflag, zflag);
 	}
-	for (i = 0; i < t.n; i++)
-		if (t.v[i].folder == MHT_NOFOLDER) {
+	for (i = 0; i < t->n; i++)
+		if (t->v[i].folder == MHT_NOFOLDER) {
 			warnx("%s: not a message in an MH folder",
-			    t.v[i].path);
+			    t->v[i].path);
 			r = EX_DATAERR;
 		}
 	free(v);
-	if (mht_save(mh, &t) < 0) {
-		warnx("%s", mh_errmsg(mh));
+	if (mht_save(prog.mh, t) < 0) {
+		warnx("%s", mh_errmsg(prog.mh));
 		r = exit_for_errno(errno);
 	}
-	mht_free(&t);
 done:
 	if (fflush(stdout) == EOF || ferror(stdout))
 		err(EX_IOERR, "standard output");
-	free(seqs);
-	mh_argv_free(args);
-	mh_close(mh);
 	return r;
 }

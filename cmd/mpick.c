@@ -40,7 +40,9 @@ struct node {
 	struct node	*l, *r;
 	char		*field;		/* N_FIELD; date field of N_AFTER... */
 	regex_t		 re;
+	int		 hasre;		/* re is compiled */
 	time_t		 t;
+	struct node	*next;		/* every node, for cleanup() */
 };
 
 /* The words of the command line. */
@@ -68,6 +70,17 @@ static size_t	 ntoks, pos;
 static const char **seqs;
 static size_t	 nseqs;
 static int	 lflag, zflag, nul, private;
+
+/* What main holds until mpick exits; cleanup() frees it. */
+static struct {
+	struct mh	 *mh;
+	char		**args;
+	char		**ops;
+	struct node	 *nodes;	/* every node of the expression */
+	struct mhtargets  t;
+	size_t		 *hit;
+	unsigned	 *prev;
+} prog;
 
 static MK_NORETURN void
 usage(void)
@@ -116,8 +129,11 @@ compile(struct node *n, const char *pat)
 		len = regerror(r, &n->re, NULL, 0);
 		msg = xmalloc(len);
 		regerror(r, &n->re, msg, len);
-		errx(EX_USAGE, "bad pattern \"%s\": %s", pat, msg);
+		warnx("bad pattern \"%s\": %s", pat, msg);
+		free(msg);
+		exit(EX_USAGE);
 	}
+	n->hasre = 1;
 }
 
 /* Midnight (local time) d days from today. */
@@ -213,6 +229,8 @@ node(enum ntype type, struct node *l, struct node *r)
 	n->type = type;
 	n->l = l;
 	n->r = r;
+	n->next = prog.nodes;
+	prog.nodes = n;
 	return n;
 }
 
@@ -558,80 +576,104 @@ parse_expr(void)
 	return n;
 }
 
+/* Free what main holds, however mpick exits (atexit). */
+static void
+cleanup(void)
+{
+	struct node *n;
+
+	while ((n = prog.nodes) != NULL) {
+		prog.nodes = n->next;
+		if (n->hasre)
+			regfree(&n->re);
+		free(n->field);
+		free(n);
+	}
+	mht_free(&prog.t);
+	free(prog.hit);
+	free(prog.prev);
+	free(prog.ops);
+	free(toks);
+	free(seqs);
+	mh_argv_free(prog.args);
+	mh_close(prog.mh);
+}
+
 int
 main(int argc, char *argv[])
 {
-	struct mh *mh;
-	struct mhtargets t;
+	struct mhtargets *t = &prog.t;
 	struct node *expr;
 	struct cand c;
 	struct mh_folder *f;
-	char **args, **ops;
-	unsigned *prev = NULL, *sel;
-	size_t nops, i, j, k, nprev = 0, nsel, *hit = NULL, nhit = 0;
+	unsigned *sel;
+	size_t nops, i, j, k, nprev = 0, nsel, nhit = 0;
 	int flags, r, rv = 0, failed = 0;
 	const char *ps;
 
+	(void)atexit(cleanup);
 	setlocale(LC_CTYPE, "");
 	if (strcmp(nl_langinfo(CODESET), "UTF-8") != 0)
 		setlocale(LC_CTYPE, "C.UTF-8");	/* decoded text is UTF-8 */
-	if (mh_open(&mh) < 0)
-		errx(EX_CONFIG, "%s", mh_errmsg(mh));
-	args = mh_prog_args(mh, "mpick", &argc, argv);
-	ops = xreallocarray(NULL, (size_t)argc + 1, sizeof(*ops));
-	nops = parse_args(argc - 1, args + 1, ops);
+	if (mh_open(&prog.mh) < 0)
+		errx(EX_CONFIG, "%s", mh_errmsg(prog.mh));
+	prog.args = mh_prog_args(prog.mh, "mpick", &argc, argv);
+	prog.ops = xreallocarray(NULL, (size_t)argc + 1, sizeof(*prog.ops));
+	nops = parse_args(argc - 1, prog.args + 1, prog.ops);
 	expr = parse_expr();
 	for (i = 0; i < nseqs; i++)
 		if (!isalpha((unsigned char)seqs[i][0]))
 			errx(EX_USAGE, "bad sequence name: %s", seqs[i]);
 
 	flags = MHT_STDIN | MHT_DASH | (nul ? MHT_NUL : 0);
-	ps = mh_get(mh, "Previous-Sequence");
+	ps = mh_get(prog.mh, "Previous-Sequence");
 	if (nseqs > 0 || (ps != NULL && *ps != '\0'))
 		flags |= MHT_LOCK;
-	if (mht_collect(mh, ops, nops, "all", flags, &t) < 0) {
+	if (mht_collect(prog.mh, prog.ops, nops, "all", flags, t) < 0) {
 		r = errno;
-		warnx("%s", t.err);
+		warnx("%s", t->err);
 		return r == EINVAL ? 1 : r == ENOENT ? EX_NOINPUT :
 		    exit_for_errno(r);
 	}
 
-	hit = xreallocarray(NULL, t.n + 1, sizeof(*hit));
-	for (i = 0; i < t.n; i++) {
-		if (t.v[i].folder != MHT_NOFOLDER && t.v[i].folder == t.spec) {
-			prev = xreallocarray(prev, nprev + 1, sizeof(*prev));
-			prev[nprev++] = t.v[i].num;
+	prog.hit = xreallocarray(NULL, t->n + 1, sizeof(*prog.hit));
+	for (i = 0; i < t->n; i++) {
+		if (t->v[i].folder != MHT_NOFOLDER &&
+		    t->v[i].folder == t->spec) {
+			prog.prev = xreallocarray(prog.prev, nprev + 1,
+			    sizeof(*prog.prev));
+			prog.prev[nprev++] = t->v[i].num;
 		}
 		memset(&c, 0, sizeof(c));
-		if (strcmp(t.v[i].path, "-") == 0)
+		if (strcmp(t->v[i].path, "-") == 0)
 			r = msg_fdopen(&c.m, STDIN_FILENO, "-");
 		else
-			r = msg_open(&c.m, t.v[i].path);
+			r = msg_open(&c.m, t->v[i].path);
 		if (r < 0) {
-			warn("%s", t.v[i].path);
+			warn("%s", t->v[i].path);
 			failed = 1;
 			continue;
 		}
 		r = eval(&c, expr);
 		if (c.err != 0) {
-			warnc(c.err, "%s", t.v[i].path);
+			warnc(c.err, "%s", t->v[i].path);
 			failed = 1;
 		}
 		msg_close(&c.m);
 		buf_free(&c.body);
 		if (r)
-			hit[nhit++] = i;
+			prog.hit[nhit++] = i;
 	}
 
 	/* store: each folder's hits in the sequences */
 	if (nseqs > 0 && nhit > 0) {
 		sel = xreallocarray(NULL, nhit + 1, sizeof(*sel));
-		for (j = 0; j < t.nfolders; j++) {
-			f = t.folders[j];
+		for (j = 0; j < t->nfolders; j++) {
+			f = t->folders[j];
 			for (k = nsel = 0; k < nhit; k++)
-				if (t.v[hit[k]].folder == j)
-					sel[nsel++] = t.v[hit[k]].num;
-			if (nsel == 0 && j != t.spec)
+				if (t->v[prog.hit[k]].folder == j)
+					sel[nsel++] = t->v[prog.hit[k]].num;
+			if (nsel == 0 && j != t->spec)
 				continue;
 			for (k = 0; k < nseqs; k++) {
 				if (zflag)
@@ -643,36 +685,31 @@ main(int argc, char *argv[])
 		}
 		free(sel);
 		for (k = 0; k < nhit; k++)
-			if (t.v[hit[k]].folder == MHT_NOFOLDER) {
+			if (t->v[prog.hit[k]].folder == MHT_NOFOLDER) {
 				warnx("%s: not in an MH folder, not added",
-				    t.v[hit[k]].path);
+				    t->v[prog.hit[k]].path);
 				failed = 1;
 			}
 	}
 	if (nseqs == 0 || lflag)
 		for (k = 0; k < nhit; k++) {
-			i = hit[k];
-			if (lflag && t.v[i].num != 0)
-				printf("%u", t.v[i].num);
+			i = prog.hit[k];
+			if (lflag && t->v[i].num != 0)
+				printf("%u", t->v[i].num);
 			else
-				fputs(t.v[i].path, stdout);
+				fputs(t->v[i].path, stdout);
 			putchar(nul ? '\0' : '\n');
 		}
 	/* nmh's pick sets the Previous-Sequence to what it searched */
 	if (nprev > 0 && ps != NULL && *ps != '\0')
-		mh_set_previous(mh, t.folders[t.spec], prev, nprev);
-	if (mht_save(mh, &t) < 0) {
-		warnx("%s", mh_errmsg(mh));
+		mh_set_previous(prog.mh, t->folders[t->spec], prog.prev,
+		    nprev);
+	if (mht_save(prog.mh, t) < 0) {
+		warnx("%s", mh_errmsg(prog.mh));
 		rv = exit_for_errno(errno);
 	}
-	mht_free(&t);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		err(EX_IOERR, "standard output");
-	free(hit);
-	free(prev);
-	free(ops);
-	mh_argv_free(args);
-	mh_close(mh);
 	if (rv != 0)
 		return rv;
 	if (failed)

@@ -38,6 +38,14 @@ static struct dest	*dests;
 static size_t		 ndests;
 static int		 cflag, kflag, lflag;
 
+/* What else main holds until mrefile exits; cleanup() frees it. */
+static struct {
+	char		**args;
+	char		**ops;
+	char		 *src;		/* -s folder */
+	struct mhtargets  t;
+} prog;
+
 static MK_NORETURN void
 usage(void)
 {
@@ -75,21 +83,38 @@ carry_seqs(struct dest *d, const struct mh_folder *src, unsigned from,
 			mh_seq_add(d->f, src->seq[i].name, &num, 1);
 }
 
+/* Free what main holds, however mrefile exits (atexit). */
+static void
+cleanup(void)
+{
+	size_t k;
+
+	for (k = 0; k < ndests; k++) {
+		mh_folder_close(dests[k].f);
+		free(dests[k].added);
+	}
+	free(dests);
+	mht_free(&prog.t);
+	free(prog.src);
+	free(prog.ops);
+	mh_argv_free(prog.args);
+	mh_close(mh);
+}
+
 int
 main(int argc, char *argv[])
 {
-	struct mhtargets t;
+	struct mhtargets *t = &prog.t;
 	struct mh_folder *f;
-	char *src = NULL;
 	unsigned num, **moved;
 	size_t i, k, *nmoved, nops = 0;
-	char **args, **ops;
 	int ch, flags = MHT_LOCK | MHT_STDIN, status = 0, ok;
 
+	(void)atexit(cleanup);
 	if (mh_open(&mh) < 0)
 		errx(EX_CONFIG, "%s", mh_errmsg(mh));
-	args = mh_prog_args(mh, "mrefile", &argc, argv);
-	while ((ch = getopt(argc, args, "0ckls:V")) != -1) {
+	prog.args = mh_prog_args(mh, "mrefile", &argc, argv);
+	while ((ch = getopt(argc, prog.args, "0ckls:V")) != -1) {
 		switch (ch) {
 		case '0':
 			flags |= MHT_NUL;
@@ -106,16 +131,14 @@ main(int argc, char *argv[])
 			cflag = 0;
 			break;
 		case 's':
-			free(src);
+			free(prog.src);
 			if (optarg[0] != '+' && optarg[0] != '@')
-				src = xasprintf("+%s", optarg);
+				prog.src = xasprintf("+%s", optarg);
 			else
-				src = xstrdup(optarg);
+				prog.src = xstrdup(optarg);
 			break;
 		case 'V':
 			puts(MAILKIT_VERSION_STRING);
-			mh_argv_free(args);
-			mh_close(mh);
 			return 0;
 		default:
 			usage();
@@ -124,9 +147,9 @@ main(int argc, char *argv[])
 	argc -= optind;
 
 	/* +folders are destinations; the rest select in the source */
-	ops = xreallocarray(NULL, (size_t)argc + 2, sizeof(*ops));
+	prog.ops = xreallocarray(NULL, (size_t)argc + 2, sizeof(*prog.ops));
 	for (i = 0; i < (size_t)argc; i++) {
-		char *op = args[optind + i];
+		char *op = prog.args[optind + i];
 
 		if (op[0] == '+' || op[0] == '@') {
 			dests = xreallocarray(dests, ndests + 1,
@@ -134,17 +157,18 @@ main(int argc, char *argv[])
 			memset(&dests[ndests], 0, sizeof(*dests));
 			dests[ndests++].arg = op;
 		} else
-			ops[nops++] = op;
+			prog.ops[nops++] = op;
 	}
 	if (ndests == 0) {
 		warnx("no folder given");
 		usage();
 	}
-	if (src != NULL)
-		ops[nops++] = src;
-	if (mht_collect(mh, ops, nops, "cur", flags, &t) < 0)
-		errx(errno == EINVAL ? 1 : exit_for_errno(errno), "%s", t.err);
-	if (t.n == 0)
+	if (prog.src != NULL)
+		prog.ops[nops++] = prog.src;
+	if (mht_collect(mh, prog.ops, nops, "cur", flags, t) < 0)
+		errx(errno == EINVAL ? 1 : exit_for_errno(errno), "%s",
+		    t->err);
+	if (t->n == 0)
 		errx(1, "no messages");
 
 	for (k = 0; k < ndests; k++) {
@@ -153,19 +177,19 @@ main(int argc, char *argv[])
 		if (mh_folder_open(mh, d->arg, MH_F_LOCK | MH_F_CREATE,
 		    &d->f) < 0)
 			errx(exit_for_errno(errno), "%s", mh_errmsg(mh));
-		for (i = 0; i < t.nfolders; i++)
-			if (strcmp(t.folders[i]->path, d->f->path) == 0)
+		for (i = 0; i < t->nfolders; i++)
+			if (strcmp(t->folders[i]->path, d->f->path) == 0)
 				errx(1, "+%s: source and destination are the "
 				    "same folder", d->f->name);
 		d->last = mht_last(d->f);
 	}
 
-	moved = xcalloc(t.nfolders + 1, sizeof(*moved));
-	nmoved = xcalloc(t.nfolders + 1, sizeof(*nmoved));
-	for (i = 0; i < t.n; i++) {
-		struct mhtarget *m = &t.v[i];
+	moved = xcalloc(t->nfolders + 1, sizeof(*moved));
+	nmoved = xcalloc(t->nfolders + 1, sizeof(*nmoved));
+	for (i = 0; i < t->n; i++) {
+		struct mhtarget *m = &t->v[i];
 
-		f = m->folder != MHT_NOFOLDER ? t.folders[m->folder] : NULL;
+		f = m->folder != MHT_NOFOLDER ? t->folders[m->folder] : NULL;
 		for (ok = 1, k = 0; ok && k < ndests; k++) {
 			struct dest *d = &dests[k];
 
@@ -222,11 +246,9 @@ main(int argc, char *argv[])
 			warnx("%s", mh_errmsg(mh));
 			status = exit_for_errno(errno);
 		}
-		mh_folder_close(d->f);
-		free(d->added);
 	}
-	for (k = 0; k < t.nfolders; k++) {
-		f = t.folders[k];
+	for (k = 0; k < t->nfolders; k++) {
+		f = t->folders[k];
 		if (nmoved[k] > 0) {
 			for (i = 0; i < f->nseq; i++)
 				mh_seq_del(f, f->seq[i].name, moved[k],
@@ -242,26 +264,20 @@ main(int argc, char *argv[])
 		}
 		/* nmh: cur becomes the last message refiled, unless the
 		   folder was emptied */
-		if (k == t.spec && (f->nmsg > 0 || cflag || lflag)) {
-			for (num = 0, i = 0; i < t.n; i++)
-				if (t.v[i].folder == k && t.v[i].num > num)
-					num = t.v[i].num;
+		if (k == t->spec && (f->nmsg > 0 || cflag || lflag)) {
+			for (num = 0, i = 0; i < t->n; i++)
+				if (t->v[i].folder == k && t->v[i].num > num)
+					num = t->v[i].num;
 			if (num != 0)
 				mh_set_cur(f, num);
 		}
 		free(moved[k]);
 	}
-	if (mht_save(mh, &t) < 0) {
+	if (mht_save(mh, t) < 0) {
 		warnx("%s", mh_errmsg(mh));
 		status = exit_for_errno(errno);
 	}
 	free(moved);
 	free(nmoved);
-	free(ops);
-	free(src);
-	free(dests);
-	mht_free(&t);
-	mh_argv_free(args);
-	mh_close(mh);
 	return status;
 }

@@ -17,6 +17,13 @@
 #include "util.h"
 #include "xio.h"
 
+/* What main holds until mrm exits; cleanup() frees it. */
+static struct {
+	struct mh	 *mh;
+	char		**args;
+	struct mhtargets  t;
+} prog;
+
 static MK_NORETURN void
 usage(void)
 {
@@ -24,21 +31,29 @@ usage(void)
 	exit(EX_USAGE);
 }
 
+/* Free what main holds, however mrm exits (atexit). */
+static void
+cleanup(void)
+{
+	mht_free(&prog.t);
+	mh_argv_free(prog.args);
+	mh_close(prog.mh);
+}
+
 int
 main(int argc, char *argv[])
 {
-	struct mhtargets t;
-	struct mh *mh;
+	struct mhtargets *t = &prog.t;
 	struct mh_folder *f;
 	unsigned **gone;
 	size_t *ngone, i, k;
-	char **args;
 	int ch, flags = MHT_LOCK | MHT_STDIN, uflag = 0, status = 0;
 
-	if (mh_open(&mh) < 0)
-		errx(EX_CONFIG, "%s", mh_errmsg(mh));
-	args = mh_prog_args(mh, "mrm", &argc, argv);
-	while ((ch = getopt(argc, args, "0uV")) != -1) {
+	(void)atexit(cleanup);
+	if (mh_open(&prog.mh) < 0)
+		errx(EX_CONFIG, "%s", mh_errmsg(prog.mh));
+	prog.args = mh_prog_args(prog.mh, "mrm", &argc, argv);
+	while ((ch = getopt(argc, prog.args, "0uV")) != -1) {
 		switch (ch) {
 		case '0':
 			flags |= MHT_NUL;
@@ -48,8 +63,6 @@ main(int argc, char *argv[])
 			break;
 		case 'V':
 			puts(MAILKIT_VERSION_STRING);
-			mh_argv_free(args);
-			mh_close(mh);
 			return 0;
 		default:
 			usage();
@@ -57,16 +70,17 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 
-	if (mht_collect(mh, args + optind, (size_t)argc, "cur", flags,
-	    &t) < 0)
-		errx(errno == EINVAL ? 1 : exit_for_errno(errno), "%s", t.err);
-	if (t.n == 0)
+	if (mht_collect(prog.mh, prog.args + optind, (size_t)argc, "cur",
+	    flags, t) < 0)
+		errx(errno == EINVAL ? 1 : exit_for_errno(errno), "%s",
+		    t->err);
+	if (t->n == 0)
 		errx(1, "no messages");
 
-	gone = xcalloc(t.nfolders + 1, sizeof(*gone));
-	ngone = xcalloc(t.nfolders + 1, sizeof(*ngone));
-	for (i = 0; i < t.n; i++) {
-		struct mhtarget *m = &t.v[i];
+	gone = xcalloc(t->nfolders + 1, sizeof(*gone));
+	ngone = xcalloc(t->nfolders + 1, sizeof(*ngone));
+	for (i = 0; i < t->n; i++) {
+		struct mhtarget *m = &t->v[i];
 
 		if (m->folder == MHT_NOFOLDER) {
 			if (unlink(m->path) < 0) {
@@ -75,7 +89,7 @@ main(int argc, char *argv[])
 			}
 			continue;
 		}
-		f = t.folders[m->folder];
+		f = t->folders[m->folder];
 		if (mht_remove(f->path, m->num, uflag) < 0) {
 			warn("%s", m->path);
 			status = exit_for_errno(errno);
@@ -85,8 +99,8 @@ main(int argc, char *argv[])
 		    ngone[m->folder] + 1, sizeof(**gone));
 		gone[m->folder][ngone[m->folder]++] = m->num;
 	}
-	for (k = 0; k < t.nfolders; k++) {
-		f = t.folders[k];
+	for (k = 0; k < t->nfolders; k++) {
+		f = t->folders[k];
 		if (ngone[k] == 0)
 			continue;
 		for (i = 0; i < f->nseq; i++)
@@ -95,20 +109,17 @@ main(int argc, char *argv[])
 			warn("%s", f->path);
 			status = exit_for_errno(errno);
 		}
-		if (mh_folder_rescan(mh, f) < 0) {
-			warnx("%s", mh_errmsg(mh));
+		if (mh_folder_rescan(prog.mh, f) < 0) {
+			warnx("%s", mh_errmsg(prog.mh));
 			status = exit_for_errno(errno);
 		}
 		free(gone[k]);
 	}
-	if (mht_save(mh, &t) < 0) {
-		warnx("%s", mh_errmsg(mh));
-		status = exit_for_errno(errno);
-	}
 	free(gone);
 	free(ngone);
-	mht_free(&t);
-	mh_argv_free(args);
-	mh_close(mh);
+	if (mht_save(prog.mh, t) < 0) {
+		warnx("%s", mh_errmsg(prog.mh));
+		status = exit_for_errno(errno);
+	}
 	return status;
 }

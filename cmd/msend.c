@@ -40,6 +40,19 @@ static int		 iflag, tflag, vflag;
 static const char	*aflag, *Cflag, *Fflag, *fflag, *Nflag;
 static char		*notify;
 
+/* What main holds until msend exits; cleanup() frees it. */
+static struct {
+	struct msendconf  c;
+	struct qentry	  e;
+	struct relay_job  j;
+	struct buf	  in;		/* standard input, as read */
+	struct msg	  msg;
+	struct buf	  body;
+	char		 *hfrom;
+	char		 *domain;
+	struct buf	  err;		/* why no configuration is usable */
+} prog;
+
 static MK_NORETURN void
 usage(int sendmail)
 {
@@ -204,15 +217,18 @@ options_native(int argc, char **argv, int *optindp)
 	return m;
 }
 
-/* -C, $MSEND_CONFIG, ~/.config/msend/config, /etc/msend.conf. */
+/*
+ * -C, $MSEND_CONFIG, ~/.config/msend/config, /etc/msend.conf.  Exits
+ * when none is usable, saying why in prog.err.
+ */
 static void
 load_config(struct msendconf *c)
 {
-	struct buf err = BUF_INIT;
+	struct buf *err = &prog.err;
 	const char *home = getenv("HOME"), *xdg = getenv("XDG_CONFIG_HOME");
 	char *cand[3] = { NULL, NULL, NULL };
 	size_t i;
-	int r = -1;
+	int r = -1, e;
 
 	if (Cflag != NULL || (Cflag = getenv("MSEND_CONFIG")) != NULL)
 		cand[0] = xstrdup(Cflag);
@@ -224,22 +240,25 @@ load_config(struct msendconf *c)
 		cand[1] = xstrdup("/etc/msend.conf");
 	}
 	for (i = 0; i < 3 && cand[i] != NULL; i++) {
-		buf_reset(&err);
-		if ((r = msendconf_load(c, cand[i], &err)) == 0 ||
+		buf_reset(err);
+		if ((r = msendconf_load(c, cand[i], err)) == 0 ||
 		    errno != ENOENT || Cflag != NULL)
 			break;
 	}
-	if (r == -1 && errno == EPERM)
-		mk_errx(EX_NOPERM, "%s", err.data);
-	if (r == -1 && err.len > 0 && (errno != ENOENT || Cflag != NULL))
-		mk_errx(EX_CONFIG, "%s", err.data);
-	if (r == -1)
-		mk_errx(EX_CONFIG, "no configuration file (%s%s%s)",
+	e = errno;
+	if (r == -1 && e != EPERM && (err->len == 0 ||
+	    (e == ENOENT && Cflag == NULL))) {
+		buf_reset(err);
+		buf_printf(err, "no configuration file (%s%s%s)",
 		    cand[0] != NULL ? cand[0] : "", cand[1] != NULL ? ", " : "",
 		    cand[1] != NULL ? cand[1] : "");
+	}
 	for (i = 0; i < 3; i++)
 		free(cand[i]);
-	buf_free(&err);
+	if (r == -1)
+		mk_errx(e == EPERM ? EX_NOPERM : EX_CONFIG, "%s",
+		    buf_cstr(err));
+	buf_free(err);
 }
 
 /* Add each mailbox of an address list, once (RFC 5321 §3.3). */
@@ -393,26 +412,27 @@ check_lines(const struct buf *in)
 	}
 }
 
-/* Read the message: its header indexed in m, its body in body. */
+/*
+ * Read the message into in: its header indexed in m, its body in body;
+ * in is freed again.
+ */
 static void
-load_message(struct msg *m, struct buf *body)
+load_message(struct buf *in, struct msg *m, struct buf *body)
 {
-	struct buf in = BUF_INIT;
-
-	read_input(&in);
-	check_lines(&in);
-	if (msg_frombuf(m, in.data, in.len, "-") == -1)
+	read_input(in);
+	check_lines(in);
+	if (msg_frombuf(m, in->data, in->len, "-") == -1)
 		mk_err(EX_DATAERR, "message");
 	if (msg_body_all(m, body) == -1)
 		mk_err(EX_IOERR, "message");
 	if (m->hdr.n == 0 && m->hdr.raw.len > 0) {	/* no header at all */
 		buf_reset(body);
-		buf_add(body, in.data, in.len);
+		buf_add(body, in->data, in->len);
 		hdr_free(&m->hdr);
 		hdr_init(&m->hdr);
 		buf_reset(&m->sep);
 	}
-	buf_free(&in);
+	buf_free(in);
 }
 
 /* Edit the header (-t, Bcc, added fields) and put the message in e. */
@@ -484,23 +504,36 @@ finish(const struct account *a, struct qentry *e, struct relay_job *j,
 	return t->sent == 0 && t->perm > 0 ? t->permexit : 0;
 }
 
+/* Free what main holds, however msend exits (atexit). */
+static void
+cleanup(void)
+{
+	relay_job_free(&prog.j);
+	qentry_free(&prog.e);
+	buf_free(&prog.in);
+	msg_close(&prog.msg);
+	buf_free(&prog.body);
+	free(prog.hfrom);
+	free(prog.domain);
+	free(notify);
+	buf_free(&prog.err);
+	msendconf_free(&prog.c);
+}
+
 int
 main(int argc, char **argv)
 {
-	struct msendconf c;
+	struct msendconf *c = &prog.c;
+	struct qentry *e = &prog.e;
 	struct account *a;
-	struct relay_job j;
-	struct qentry e;
 	struct relay_tally t;
 	struct passwd *pw;
-	struct msg msg;
-	struct buf body = BUF_INIT;
 	const char *base;
-	char *from = NULL, *hfrom, *domain;
 	enum mode m;
 	size_t bad;
-	int i, sm, r;
+	int i, sm;
 
+	(void)atexit(cleanup);
 	base = strrchr(argv[0], '/') != NULL ? strrchr(argv[0], '/') + 1 :
 	    argv[0];
 	sm = strcmp(base, "sendmail") == 0;
@@ -512,72 +545,66 @@ main(int argc, char **argv)
 	argv += i;
 	log_open("msend", 1);
 	signal(SIGPIPE, SIG_IGN);
-	msendconf_init(&c);
-	load_config(&c);
-	if (aflag != NULL && msendconf_account(&c, aflag, NULL) == NULL)
-		mk_errx(EX_CONFIG, "%s: no account %s", c.path, aflag);
+	msendconf_init(c);
+	load_config(c);
+	if (aflag != NULL && msendconf_account(c, aflag, NULL) == NULL)
+		mk_errx(EX_CONFIG, "%s: no account %s", c->path, aflag);
 	if (m != M_SEND) {
 		if (argc > 0)
 			usage(sm);
-		r = m == M_RUNQ ? queue_run(&c, aflag, vflag) :
-		    queue_print(&c, aflag);
-		msendconf_free(&c);
-		return r;
+		return m == M_RUNQ ? queue_run(c, aflag, vflag) :
+		    queue_print(c, aflag);
 	}
 	if (Fflag != NULL)
 		check_value("-F", Fflag);
 	if (Nflag != NULL)
 		notify = parse_notify(Nflag);
-	qentry_init(&e);
+	qentry_init(e);
 	for (; argc > 0; argc--, argv++) {
 		check_value("recipient", *argv);
-		add_rcpts(&e, *argv, strlen(*argv));
+		add_rcpts(e, *argv, strlen(*argv));
 	}
 	if (fflag != NULL) {
 		check_value("-f", fflag);
-		from = xstrdup(fflag[0] == '<' ? fflag + 1 : fflag);
-		if (*from != '\0' && from[strlen(from) - 1] == '>')
-			from[strlen(from) - 1] = '\0';
-		check_addr("-f", from);
+		e->from = xstrdup(fflag[0] == '<' ? fflag + 1 : fflag);
+		if (*e->from != '\0' && e->from[strlen(e->from) - 1] == '>')
+			e->from[strlen(e->from) - 1] = '\0';
+		check_addr("-f", e->from);
 	}
-	load_message(&msg, &body);
-	hfrom = header_from(&msg.hdr);
-	a = msendconf_account(&c, aflag, from != NULL ? from : hfrom);
-	domain = relay_domain(a);
-	if (from == NULL && a->from != NULL && strpbrk(a->from, "*?[") == NULL)
-		from = xstrdup(a->from);
-	if (from == NULL && hfrom != NULL)
-		from = xstrdup(hfrom);
-	if (from == NULL) {
+	load_message(&prog.in, &prog.msg, &prog.body);
+	prog.hfrom = header_from(&prog.msg.hdr);
+	a = msendconf_account(c, aflag, e->from != NULL ? e->from :
+	    prog.hfrom);
+	prog.domain = relay_domain(a);
+	if (e->from == NULL && a->from != NULL &&
+	    strpbrk(a->from, "*?[") == NULL)
+		e->from = xstrdup(a->from);
+	if (e->from == NULL && prog.hfrom != NULL)
+		e->from = xstrdup(prog.hfrom);
+	if (e->from == NULL) {
 		pw = getpwuid(getuid());
-		from = xasprintf("%s@%s", pw != NULL ? pw->pw_name : "nobody",
-		    domain);
+		e->from = xasprintf("%s@%s", pw != NULL ? pw->pw_name :
+		    "nobody", prog.domain);
 	}
-	check_addr("sender", from);
-	e.from = from;
-	compose(&e, &msg, &body, domain);
-	msg_close(&msg);
-	buf_free(&body);
-	if (e.nrcpt == 0)
+	check_addr("sender", e->from);
+	compose(e, &prog.msg, &prog.body, prog.domain);
+	/* e->msg holds the message now */
+	msg_close(&prog.msg);
+	buf_free(&prog.body);
+	if (e->nrcpt == 0)
 		mk_errx(EX_USAGE, "no recipients");
-	for (i = 0; (size_t)i < e.nrcpt; i++)
-		check_addr("recipient", e.rcpt[i]);
+	for (i = 0; (size_t)i < e->nrcpt; i++)
+		check_addr("recipient", e->rcpt[i]);
 	if (!a->direct && a->host == NULL)
-		mk_errx(EX_CONFIG, "%s: account %s has no host", c.path,
+		mk_errx(EX_CONFIG, "%s: account %s has no host", c->path,
 		    a->name != NULL ? a->name : "defaults");
-	e.account = a->name != NULL ? xstrdup(a->name) : NULL;
-	e.notify = notify != NULL ? xstrdup(notify) : a->dsn_notify != NULL ?
-	    parse_notify(a->dsn_notify) : NULL;
-	if (relay_message(a, e.from, e.rcpt, e.nrcpt, &e.msg, e.notify, vflag,
-	    &j, &t, &bad) == -1)
+	e->account = a->name != NULL ? xstrdup(a->name) : NULL;
+	e->notify = notify != NULL ? xstrdup(notify) :
+	    a->dsn_notify != NULL ? parse_notify(a->dsn_notify) : NULL;
+	if (relay_message(a, e->from, e->rcpt, e->nrcpt, &e->msg, e->notify,
+	    vflag, &prog.j, &t, &bad) == -1)
 		mk_errx(EX_DATAERR, "line %zu of the message is longer than "
 		    "%d octets: encode it (quoted-printable or base64) first",
 		    bad, SMTP_LINE_MAX);
-	r = finish(a, &e, &j, &t);
-	relay_job_free(&j);
-	qentry_free(&e);
-	free(hfrom);
-	free(domain);
-	msendconf_free(&c);
-	return r;
+	return finish(a, e, &prog.j, &t);
 }

@@ -41,6 +41,13 @@ static char	**htmlconv;	/* mshow-html, NULL: drop tags */
 static FILE	*out;
 static int	 status;
 
+/* What main holds until mshow exits; cleanup() frees it. */
+static struct {
+	struct mh	 *mh;
+	char		**args;
+	struct mhtargets  t;
+} prog;
+
 /* The message being worked on. */
 struct cur {
 	const char	*label;		/* "inbox:5" or the path */
@@ -606,20 +613,32 @@ update_seqs(struct mh *mh, struct mhtargets *t, int seen)
 	mh_argv_free(names);
 }
 
+/* Free what main holds, however mshow exits (atexit). */
+static void
+cleanup(void)
+{
+	mht_free(&prog.t);
+	mh_argv_free(showhdrs);
+	mh_argv_free(htmlconv);
+	free(xparts);
+	mh_argv_free(prog.args);
+	mh_close(prog.mh);
+}
+
 int
 main(int argc, char *argv[])
 {
-	struct mhtargets t;
-	struct mh *mh;
+	struct mhtargets *t = &prog.t;
 	const char *s, *pager = NULL;
-	char **args, *label, *prefix;
+	char *label, *prefix;
 	size_t i;
 	int ch, flags = MHT_LOCK | MHT_STDIN | MHT_DASH, nflag = 0, display;
 
-	if (mh_open(&mh) < 0)
-		errx(EX_CONFIG, "%s", mh_errmsg(mh));
-	args = mh_prog_args(mh, "mshow", &argc, argv);
-	while ((ch = getopt(argc, args, "0fHnO:p:rtVx:")) != -1) {
+	(void)atexit(cleanup);
+	if (mh_open(&prog.mh) < 0)
+		errx(EX_CONFIG, "%s", mh_errmsg(prog.mh));
+	prog.args = mh_prog_args(prog.mh, "mshow", &argc, argv);
+	while ((ch = getopt(argc, prog.args, "0fHnO:p:rtVx:")) != -1) {
 		switch (ch) {
 		case '0':
 			flags |= MHT_NUL;
@@ -647,9 +666,6 @@ main(int argc, char *argv[])
 			break;
 		case 'V':
 			puts(MAILKIT_VERSION_STRING);
-			mh_argv_free(args);
-			mh_close(mh);
-			free(xparts);
 			return 0;
 		case 'x':
 			xparts = xreallocarray(xparts, nxparts + 1,
@@ -668,19 +684,20 @@ main(int argc, char *argv[])
 	}
 	display = !tflag && Odir == NULL && nxparts == 0;
 
-	if (mht_collect(mh, args + optind, (size_t)argc, "cur", flags,
-	    &t) < 0)
-		errx(errno == EINVAL ? 1 : exit_for_errno(errno), "%s", t.err);
-	if (t.n == 0)
+	if (mht_collect(prog.mh, prog.args + optind, (size_t)argc, "cur",
+	    flags, t) < 0)
+		errx(errno == EINVAL ? 1 : exit_for_errno(errno), "%s",
+		    t->err);
+	if (t->n == 0)
 		errx(1, "no messages");
 	/* before showing: a pager may run for long, holding no lock */
-	update_seqs(mh, &t, display);
-	if (mht_save(mh, &t) < 0)
-		warnx("%s", mh_errmsg(mh));
+	update_seqs(prog.mh, t, display);
+	if (mht_save(prog.mh, t) < 0)
+		warnx("%s", mh_errmsg(prog.mh));
 
-	s = mh_get(mh, "mshow-headers");
+	s = mh_get(prog.mh, "mshow-headers");
 	showhdrs = mh_split(s != NULL ? s : DEFAULT_HEADERS, NULL);
-	if ((s = mh_get(mh, "mshow-html")) != NULL) {
+	if ((s = mh_get(prog.mh, "mshow-html")) != NULL) {
 		htmlconv = mh_split(s, &i);
 		if (i == 0) {
 			mh_argv_free(htmlconv);
@@ -704,22 +721,22 @@ main(int argc, char *argv[])
 			pager = NULL;
 	}
 
-	for (i = 0; i < t.n; i++) {
-		struct mhtarget *m = &t.v[i];
+	for (i = 0; i < t->n; i++) {
+		struct mhtarget *m = &t->v[i];
 
 		if (m->folder != MHT_NOFOLDER) {
-			label = xasprintf("%s:%u", t.folders[m->folder]->name,
+			label = xasprintf("%s:%u", t->folders[m->folder]->name,
 			    m->num);
-			prefix = t.n > 1 ? xasprintf("%u-", m->num) :
+			prefix = t->n > 1 ? xasprintf("%u-", m->num) :
 			    xstrdup("");
 		} else {
 			const char *b = strrchr(m->path, '/');
 
 			label = xstrdup(m->path);
-			prefix = t.n > 1 ? xasprintf("%s-", b != NULL ? b + 1 :
+			prefix = t->n > 1 ? xasprintf("%s-", b != NULL ? b + 1 :
 			    m->path) : xstrdup("");
 		}
-		do_msg(m->path, label, prefix, t.n > 1);
+		do_msg(m->path, label, prefix, t->n > 1);
 		free(label);
 		free(prefix);
 	}
@@ -729,11 +746,5 @@ main(int argc, char *argv[])
 			warn("%s", pager);
 	} else if (fflush(stdout) == EOF || ferror(stdout))
 		err(EX_IOERR, "standard output");
-	mht_free(&t);
-	mh_argv_free(showhdrs);
-	mh_argv_free(htmlconv);
-	mh_argv_free(args);
-	free(xparts);
-	mh_close(mh);
 	return status;
 }

@@ -108,6 +108,7 @@ struct mailbox {
 	off_t	 msgstart;
 	off_t	 kicked;	/* writeback started up to here */
 	char	*tmpnew;	/* a new file written under this name */
+	char	*pend;	/* pending-append record beside the file */
 	int	 isreg;
 	time_t	 touched;
 	struct buf spool;	/* mboxcl/cl2: the body, until its length is known */

@@ -295,24 +295,82 @@ dirmode(mode_t m)
 	return (m | ((m & 0444) >> 2) | 0700) & 0777;
 }
 
-/* Make a new Maildir (and mark a Maildir++ subfolder as one). */
+/* Remove a half-made Maildir below a temporary name. */
+static void
+unmake(const char *tmp)
+{
+	static const char *subs[] = { "tmp", "new", "cur", "maildirfolder" };
+	char *p;
+	size_t i;
+
+	for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+		p = xasprintf("%s/%s", tmp, subs[i]);
+		if (rmdir(p) < 0)
+			(void)unlink(p);
+		free(p);
+	}
+	(void)rmdir(tmp);
+}
+
+/*
+ * Make a new Maildir (and mark a Maildir++ subfolder as one).  It is
+ * built under a temporary name and renamed into place whole, so that a
+ * writer killed half-way never leaves a directory without new/ and cur/
+ * (which would later look like an MH folder).  Losing a race with another
+ * creator is fine: the Maildir is there.
+ */
 static int
 make_maildir(struct mailbox *mb)
 {
 	mode_t dm = dirmode(mb->opt.mode);
-	const char *slash = strrchr(mb->path, '/');
-	const char *base = slash ? slash + 1 : mb->path;
-	char *parent, *mf;
+	char *path = xstrdup(mb->path), *parent, *mf, *tmp;
+	size_t len = strlen(path);
+	const char *slash, *base;
+	mode_t um;
 	int fd;
 
-	if (mkdir(mb->path, dm) < 0 || mkdir_sub(mb->path, "tmp", dm) < 0 ||
-	    mkdir_sub(mb->path, "new", dm) < 0 ||
-	    mkdir_sub(mb->path, "cur", dm) < 0) {
+	while (len > 1 && path[len - 1] == '/')	/* "Maildir/" */
+		path[--len] = '\0';
+	slash = strrchr(path, '/');
+	base = slash ? slash + 1 : path;
+	parent = slash ? (slash == path ? xstrdup("/") :
+	    xstrndup(path, (size_t)(slash - path))) : xstrdup(".");
+	tmp = xasprintf("%s/.%s.mkXXXXXX", parent, base);
+	if (mkdtemp(tmp) == NULL) {
 		mb_seterr(mb, "mkdir", NULL);
+		free(tmp);
+		free(parent);
+		free(path);
 		return -1;
 	}
-	parent = slash ? xstrndup(mb->path, (size_t)(slash - mb->path)) :
-	    xstrdup(".");
+	um = umask(0);		/* mkdtemp made it 0700: the umask as mkdir */
+	(void)umask(um);
+	if (chmod(tmp, dm & ~um) < 0 || mkdir_sub(tmp, "tmp", dm) < 0 ||
+	    mkdir_sub(tmp, "new", dm) < 0 || mkdir_sub(tmp, "cur", dm) < 0 ||
+	    xfsync_dir(tmp) < 0) {
+		mb_seterr(mb, "mkdir", NULL);
+		unmake(tmp);
+		free(tmp);
+		free(parent);
+		free(path);
+		return -1;
+	}
+	if (rename(tmp, path) < 0) {
+		int e = errno;
+
+		unmake(tmp);
+		free(tmp);
+		free(path);
+		if (e != EEXIST && e != ENOTEMPTY) {
+			errno = e;
+			mb_seterr(mb, "mkdir", NULL);
+			free(parent);
+			return -1;
+		}
+		free(parent);
+		return 0;	/* made by someone else meanwhile */
+	}
+	free(tmp);
 	if (base[0] == '.') {
 		char *pc = xasprintf("%s/cur", parent);
 		struct stat st;
@@ -326,12 +384,14 @@ make_maildir(struct mailbox *mb)
 				free(mf);
 				free(pc);
 				free(parent);
+				free(path);
 				return -1;
 			}
 			free(mf);
 		}
 		free(pc);
 	}
+	free(path);
 	if (xfsync_dir(mb->path) < 0 || xfsync_dir(parent) < 0) {
 		mb_seterr(mb, "fsync", NULL);
 		free(parent);
@@ -357,8 +417,10 @@ maildir_wopen(struct mailbox *mb)
 		errno = ENOTDIR;
 		mb_seterr(mb, "open", NULL);
 		return -1;
-	} else if (mkdir_sub(mb->path, "tmp", dirmode(mb->opt.mode)) < 0) {
-		mb_seterr(mb, "mkdir tmp", NULL);
+	} else if (mkdir_sub(mb->path, "tmp", dirmode(mb->opt.mode)) < 0 ||
+	    mkdir_sub(mb->path, "new", dirmode(mb->opt.mode)) < 0 ||
+	    mkdir_sub(mb->path, "cur", dirmode(mb->opt.mode)) < 0) {
+		mb_seterr(mb, "mkdir", NULL);
 		return -1;
 	}
 	if ((mb->dirfd = open(mb->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) <

@@ -619,6 +619,142 @@ file_wbody(struct mailbox *mb, const char *p, size_t n)
 	return 0;
 }
 
+/*
+ * The pending-append record.  A writer killed in the middle of an append
+ * (kill -9) cannot cut the file back itself.  Before appending it leaves
+ * ".NAME.mkpend" beside the mailbox holding the device, inode and size
+ * the file had; it removes the record once what it wrote is on disk or
+ * cut back.  The next writer, holding the lock, finds the record and cuts
+ * off the partial message -- but only when what lies past the recorded
+ * size is exactly one message start (a From_ line or MMDF delimiter) with
+ * no further message after it, so that mail appended meanwhile by a
+ * program that knows nothing of the record is never removed.
+ */
+static char *
+pend_path(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? xasprintf("%.*s/.%s.mkpend", (int)(slash - path), path,
+	    slash + 1) : xasprintf(".%s.mkpend", path);
+}
+
+/*
+ * Does [off, end) of fd hold the start of one message and nothing else?
+ * Conservative: any further "From " (mbox) or ^A^A^A^A (MMDF), even in
+ * the middle of a line, says no -- except a quoted ">From ", which is
+ * how a message's own "From " lines are written.
+ */
+static int
+pend_partial(struct mailbox *mb, int fd, off_t off, off_t end)
+{
+	const char *pat = mb->fmt == MBF_MMDF ? "\001\001\001\001" : "From ";
+	char buf[65536 + 5];
+	size_t keep = 0, skip, plen = strlen(pat);
+	const char *q, *from;
+	off_t pos = off;
+	ssize_t n;
+	int first = 1;
+
+	while (pos < end) {
+		n = pread(fd, buf + keep, sizeof(buf) - keep, pos);
+		if (n <= 0)
+			return 0;
+		pos += n;
+		n += (ssize_t)keep;
+		/* A match at the very start of the kept tail was seen. */
+		skip = keep == plen ? 1 : 0;
+		if (first) {
+			/* Up to two newlines, then the message start. */
+			while (skip < 2 && skip < (size_t)n && buf[skip] == '\n')
+				skip++;
+			if ((size_t)n - skip < plen ||
+			    memcmp(buf + skip, pat, plen) != 0)
+				return 0;
+			skip += plen;
+			first = 0;
+		}
+		for (from = buf + skip; (q = memmem(from, (size_t)(buf + n - from),
+		    pat, plen)) != NULL; from = q + 1)
+			if (q == buf || q[-1] != '>' || mb->fmt == MBF_MMDF)
+				return 0;
+		/* Keep a tail (and the byte before it) so that a pattern
+		 * across reads is seen. */
+		keep = (size_t)n - skip < plen ? (size_t)n - skip : plen;
+		memmove(buf, buf + n - keep, keep);
+	}
+	return 1;
+}
+
+/* Cut off a partial message a killed writer left; st is updated. */
+static void
+pend_repair(struct mailbox *mb, int fd, struct stat *st)
+{
+	unsigned long long dev, ino;
+	long long size;
+	char line[128];
+	ssize_t n;
+	int pfd;
+
+	if ((pfd = open(mb->pend, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return;
+	n = read(pfd, line, sizeof(line) - 1);
+	close(pfd);
+	if (n <= 0)
+		return;
+	line[n] = '\0';
+	if (sscanf(line, "%llu %llu %lld", &dev, &ino, &size) != 3 ||
+	    dev != (unsigned long long)st->st_dev ||
+	    ino != (unsigned long long)st->st_ino || size < 0 ||
+	    size >= st->st_size || mb->fmt == MBF_MBOXCL2 ||
+	    mb->fmt == MBF_MBOXCL)
+		return;
+	if (!pend_partial(mb, fd, (off_t)size, st->st_size))
+		return;
+	if (ftruncate(fd, (off_t)size) < 0 || fsync(fd) < 0)
+		return;
+	mk_warnx("%s: removed a partial message (%lld bytes at offset %lld) "
+	    "left by an interrupted delivery", mb->path,
+	    (long long)st->st_size - size, size);
+	st->st_size = (off_t)size;
+}
+
+/* Note the size the file has now; best effort (a directory we may not
+ * write into only loses the repair). */
+static void
+pend_note(struct mailbox *mb, const struct stat *st, off_t size)
+{
+	char line[128];
+	int pfd, n;
+
+	n = snprintf(line, sizeof(line), "%llu %llu %lld\n",
+	    (unsigned long long)st->st_dev, (unsigned long long)st->st_ino,
+	    (long long)size);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return;
+	pfd = open(mb->pend, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (pfd < 0)
+		return;
+	if (xwrite_all(pfd, line, (size_t)n) < 0) {
+		close(pfd);
+		(void)unlink(mb->pend);
+		return;
+	}
+	if (close(pfd) < 0)
+		(void)unlink(mb->pend);
+}
+
+static void
+pend_clear(struct mailbox *mb)
+{
+	if (mb->pend != NULL) {
+		(void)unlink(mb->pend);
+		free(mb->pend);
+		mb->pend = NULL;
+	}
+}
+
 /* Open (or create) for appending, lock, note the size. */
 int
 file_wopen(struct mailbox *mb)
@@ -682,6 +818,9 @@ file_wopen(struct mailbox *mb)
 		mb_seterr(mb, "fstat", NULL);
 		goto fail;
 	}
+	mb->pend = pend_path(mb->path);
+	pend_repair(mb, fd, &st);
+	pend_note(mb, &st, st.st_size);
 	mb->start = mb->committed = mb->msgstart = mb->wsize = st.st_size;
 	/* The last message must end in a newline (and a blank line). */
 	if (st.st_size > 0) {
@@ -701,6 +840,7 @@ file_wopen(struct mailbox *mb)
 	return 0;
 fail:
 	e = errno;
+	pend_clear(mb);
 	if (mb->lock.held)
 		lock_release(&mb->lock);
 	close(fd);
@@ -932,6 +1072,9 @@ file_wclose(struct mailbox *mb, int discard)
 		r = -1;
 	}
 	e = errno;
+	/* Written and on disk, or cut back: nothing left to repair. */
+	if (r == 0 || mb->committed >= 0)
+		pend_clear(mb);
 	if (mb->lock.held && lock_release(&mb->lock) < 0 && r == 0) {
 		mb_seterr(mb, "unlock", NULL);
 		e = errno;

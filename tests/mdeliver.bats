@@ -469,6 +469,33 @@ teardown() {
 	fi
 }
 
+@test "a partial message left by a killed delivery is cut off by the next" {
+	mdeliver box <m1
+	read -r dev ino size < <(stat -c '%d %i %s' box)
+	printf '%s %s %s\n' "$dev" "$ino" "$size" > .box.mkpend
+	printf 'From x@example.org Mon Jan  1 00:00:00 2024\nSubject: half\n\n>From the middle\nbody that sto' >> box
+	run --separate-stderr mdeliver box <m1
+	assert_success
+	[[ "$stderr" == *"removed a partial message"* ]]
+	[ ! -e .box.mkpend ]
+	[ "$(count mbox box)" -eq 2 ]
+	! grep -q 'Subject: half' box
+}
+
+@test "mail another program appended after a partial message is kept" {
+	mdeliver box <m1
+	read -r dev ino size < <(stat -c '%d %i %s' box)
+	printf '%s %s %s\n' "$dev" "$ino" "$size" > .box.mkpend
+	printf 'From x@example.org Mon Jan  1 00:00:00 2024\nSubject: half\n\nbody that sto' >> box
+	printf 'From y@example.org Mon Jan  1 00:00:00 2024\nSubject: other\n\nok\n\n' >> box
+	cp box before
+	run --separate-stderr mdeliver box <m1
+	assert_success
+	[[ "$stderr" != *"removed a partial message"* ]]
+	cmp before <(head -c "$(stat -c %s before)" box)
+	grep -q 'Subject: other' box
+}
+
 @test "kill -9 at random points: every message whole or absent" {
 	corpus mh 20 "$T/c"
 	files=("$T"/c/*)

@@ -1192,3 +1192,39 @@ mailbox_maildirpp(const char *root, const char *folder)
 	free(f);
 	return r;
 }
+
+struct pending *
+mb_batch_push(struct mailbox *mb)
+{
+	struct pending *p;
+
+	if (mb->nbatch == mb->capbatch) {
+		mb->capbatch = mb->capbatch ? mb->capbatch * 2 : 64;
+		mb->batch = xreallocarray(mb->batch, mb->capbatch,
+		    sizeof(*mb->batch));
+	}
+	p = &mb->batch[mb->nbatch++];
+	p->tmp = mb->tmpname;
+	mb->tmpname = NULL;
+	mb->batchbytes += mb->wsize;
+	return p;
+}
+
+int
+mb_batch_full(const struct mailbox *mb)
+{
+	return mb->nbatch >= BATCH_MSGS || mb->batchbytes >= BATCH_BYTES;
+}
+
+void
+mb_dir_wabort(struct mailbox *mb, int dirfd)
+{
+	if (mb->wfd >= 0)
+		close(mb->wfd);
+	mb->wfd = -1;
+	buf_reset(&mb->ob);
+	if (mb->tmpname)
+		(void)unlinkat(dirfd, mb->tmpname, 0);
+	free(mb->tmpname);
+	mb->tmpname = NULL;
+}

@@ -139,6 +139,12 @@ void	 status_flags(const struct hdr *, int *flags);
 char	*return_path(const struct hdr *);
 int	 mb_syncfs(struct mailbox *, int fd);
 int	 mb_sync_batch(struct mailbox *, int dirfd);	/* files of mb->batch */
+/* Queue the finished temporary file (Maildir, MH); the caller fills in
+ * the rest.  mb_batch_full() says when the batch must be synced. */
+struct pending *mb_batch_push(struct mailbox *);
+int	 mb_batch_full(const struct mailbox *);
+/* Drop the message being written in a directory store. */
+void	 mb_dir_wabort(struct mailbox *, int dirfd);
 
 /* mbox.c: mboxo, mboxrd, mboxcl, mboxcl2, MMDF */
 int	 file_ropen(struct mailbox *);

@@ -586,18 +586,10 @@ maildir_wend(struct mailbox *mb)
 		}
 		return 0;
 	}
-	if (mb->nbatch == mb->capbatch) {
-		mb->capbatch = mb->capbatch ? mb->capbatch * 2 : 64;
-		mb->batch = xreallocarray(mb->batch, mb->capbatch,
-		    sizeof(*mb->batch));
-	}
-	p = &mb->batch[mb->nbatch++];
-	p->tmp = mb->tmpname;
+	p = mb_batch_push(mb);
 	p->dst = dst;
 	p->sub = sub;
-	mb->tmpname = NULL;
-	mb->batchbytes += mb->wsize;
-	if (mb->nbatch >= BATCH_MSGS || mb->batchbytes >= BATCH_BYTES)
+	if (mb_batch_full(mb))
 		return maildir_wsync(mb);
 	return 0;
 }
@@ -605,14 +597,7 @@ maildir_wend(struct mailbox *mb)
 void
 maildir_wabort(struct mailbox *mb)
 {
-	if (mb->wfd >= 0)
-		close(mb->wfd);
-	mb->wfd = -1;
-	buf_reset(&mb->ob);
-	if (mb->tmpname)
-		(void)unlinkat(mb->tmpfd, mb->tmpname, 0);
-	free(mb->tmpname);
-	mb->tmpname = NULL;
+	mb_dir_wabort(mb, mb->tmpfd);
 }
 
 static void

@@ -538,18 +538,10 @@ mh_wend(struct mailbox *mb)
 		}
 		return mhseq_update(mb, &num, &flags, 1);
 	}
-	if (mb->nbatch == mb->capbatch) {
-		mb->capbatch = mb->capbatch ? mb->capbatch * 2 : 64;
-		mb->batch = xreallocarray(mb->batch, mb->capbatch,
-		    sizeof(*mb->batch));
-	}
-	p = &mb->batch[mb->nbatch++];
-	p->tmp = mb->tmpname;
+	p = mb_batch_push(mb);
 	p->dst = NULL;
 	p->flags = flags;
-	mb->tmpname = NULL;
-	mb->batchbytes += mb->wsize;
-	if (mb->nbatch >= BATCH_MSGS || mb->batchbytes >= BATCH_BYTES)
+	if (mb_batch_full(mb))
 		return mh_wsync(mb);
 	return 0;
 }
@@ -557,14 +549,7 @@ mh_wend(struct mailbox *mb)
 void
 mh_wabort(struct mailbox *mb)
 {
-	if (mb->wfd >= 0)
-		close(mb->wfd);
-	mb->wfd = -1;
-	buf_reset(&mb->ob);
-	if (mb->tmpname)
-		(void)unlinkat(mb->dirfd, mb->tmpname, 0);
-	free(mb->tmpname);
-	mb->tmpname = NULL;
+	mb_dir_wabort(mb, mb->dirfd);
 }
 
 static void
